@@ -1,0 +1,66 @@
+# The Power of Coproduction: podcast and learning platform on Wagtail.
+# `make help` lists the targets.
+
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PORT
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
+
+.PHONY: setup
+setup: install ## Migrate the database and load the demo content (idempotent)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_demo
+
+.PHONY: run
+run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000), with demo content
+	@$(BIN)/python manage.py load_demo --login-only
+	$(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
+
+.PHONY: test
+test: $(VENV)/.dev ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(VENV)/.dev ## Check style and formatting with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: $(VENV)/.dev ## Fix style and formatting with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: checks
+checks: $(VENV)/.dev ## Django system checks and the missing-migrations check
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+.PHONY: demo-audio
+demo-audio: ## Re-synthesise the demo episodes' audio with espeak-ng and ffmpeg
+	$(BIN)/python manage.py load_demo --make-audio-only
+
+.PHONY: clean
+clean: ## Remove the virtualenv, the SQLite database and uploaded media
+	rm -rf $(VENV) db.sqlite3 media .demo-login

@@ -1,0 +1,323 @@
+import uuid
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    MultipleChooserPanel,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from ..blocks import InterviewBodyBlock, RelatedContentBlock
+from ..categories import category_choices
+from ..fields import MillisecondsField
+
+PERSON_ROLES = [
+    ("host", "Host"),
+    ("co-host", "Co-host"),
+    ("guest", "Guest"),
+    ("producer", "Producer"),
+    ("editor", "Editor"),
+    ("composer", "Composer"),
+    ("interviewer", "Interviewer"),
+]
+
+language_validator = RegexValidator(
+    r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", "Use a language code such as 'en' or 'en-GB'."
+)
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+class ShowPage(Page):
+    """A podcast: the channel of its feed. Its children are the episodes."""
+
+    EPISODIC, SERIAL = "episodic", "serial"
+
+    description = models.TextField(
+        help_text="What the show is about, for podcast apps and search engines (plain text)."
+    )
+    artwork = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Square, 1400 to 3000 pixels, JPEG or PNG (Apple's requirement).",
+    )
+    author = models.CharField(max_length=255, help_text="Shown as the show's author in apps.")
+    owner_name = models.CharField(max_length=255)
+    owner_email = models.EmailField(
+        help_text="Published in the feed; podcast directories send ownership checks here."
+    )
+    language = models.CharField(max_length=35, default="en", validators=[language_validator])
+    explicit = models.BooleanField(default=False)
+    show_type = models.CharField(
+        max_length=10,
+        choices=[(EPISODIC, "Episodic (newest first)"), (SERIAL, "Serial (oldest first)")],
+        default=EPISODIC,
+    )
+    copyright = models.CharField(max_length=255, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("description"),
+        FieldPanel("artwork"),
+        MultipleChooserPanel("hosts", label="Hosts", chooser_field_name="person"),
+        MultiFieldPanel(
+            [
+                FieldPanel("author"),
+                FieldRowPanel([FieldPanel("owner_name"), FieldPanel("owner_email")]),
+                FieldRowPanel([FieldPanel("language"), FieldPanel("show_type")]),
+                FieldPanel("explicit"),
+                FieldPanel("copyright"),
+                InlinePanel("categories", label="Category", min_num=1, max_num=3),
+            ],
+            heading="Podcast directory details",
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("description"),
+        index.SearchField("author"),
+    ]
+
+    parent_page_types = ["website.HomePage"]
+    subpage_types = ["episodes.EpisodePage"]
+
+    def episodes(self):
+        """Live, public episodes, newest first (oldest first for a serial show)."""
+        order = "publication_date" if self.show_type == self.SERIAL else "-publication_date"
+        return (
+            EpisodePage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("audio", "artwork")
+            .order_by(order)
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["episodes"] = self.episodes()
+        context["hosts"] = self.hosts.select_related("person", "person__photo")
+        return context
+
+
+class ShowCategory(Orderable):
+    page = ParentalKey(ShowPage, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(max_length=100, choices=category_choices())
+
+    panels = [FieldPanel("category")]
+
+    def __str__(self):
+        return self.category
+
+
+class ShowHost(Orderable):
+    page = ParentalKey(ShowPage, on_delete=models.CASCADE, related_name="hosts")
+    person = models.ForeignKey("episodes.Person", on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("person")]
+
+
+class EpisodePage(Page):
+    FULL, TRAILER, BONUS = "full", "trailer", "bonus"
+
+    guid = models.CharField(
+        "GUID",
+        max_length=255,
+        unique=True,
+        editable=False,
+        default=new_guid,
+        help_text="Podcast apps identify the episode by this; it never changes.",
+    )
+    summary = models.TextField(
+        max_length=4000, help_text="One or two sentences; podcast apps show this in lists."
+    )
+    show_notes = RichTextField(blank=True)
+    publication_date = models.DateTimeField(
+        default=timezone.now, help_text="The date podcast apps show for the episode."
+    )
+    season = models.PositiveIntegerField(null=True, blank=True)
+    episode_number = models.PositiveIntegerField(null=True, blank=True)
+    episode_type = models.CharField(
+        max_length=10,
+        choices=[(FULL, "Full episode"), (TRAILER, "Trailer"), (BONUS, "Bonus")],
+        default=FULL,
+    )
+    explicit = models.BooleanField(default=False)
+    artwork = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Optional; the show's artwork is used when empty.",
+    )
+    audio = models.ForeignKey(
+        "episodes.AudioFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        help_text="An episode without audio stays out of the feed.",
+    )
+    related = StreamField(
+        RelatedContentBlock(), blank=True, verbose_name="further reading", use_json_field=True
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("audio"),
+        FieldPanel("summary"),
+        FieldPanel("show_notes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("publication_date"),
+                FieldRowPanel(
+                    [FieldPanel("season"), FieldPanel("episode_number"), FieldPanel("episode_type")]
+                ),
+                FieldPanel("explicit"),
+                FieldPanel("artwork"),
+            ],
+            heading="Episode details",
+        ),
+        MultipleChooserPanel("people", label="People", chooser_field_name="person"),
+        InlinePanel("chapters", label="Chapter"),
+        FieldPanel("related"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("show_notes"),
+        index.FilterField("publication_date"),
+    ]
+
+    parent_page_types = ["episodes.ShowPage"]
+    subpage_types = []
+    # A copy is a new episode: podcast apps must not mistake it for the original.
+    exclude_fields_in_copy = ["guid"]
+
+    class Meta:
+        verbose_name = "episode"
+
+    @property
+    def show(self):
+        return ShowPage.objects.parent_of(self).first()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["show"] = self.show
+        context["people"] = self.people.select_related("person", "person__photo")
+        context["chapters"] = self.chapters.select_related("image")
+        return context
+
+
+class EpisodePerson(Orderable):
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey("episodes.Person", on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=20, choices=PERSON_ROLES, default="guest")
+
+    panels = [FieldPanel("person"), FieldPanel("role")]
+
+
+class Chapter(Orderable):
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="chapters")
+    start_ms = MillisecondsField("start")
+    title = models.CharField(max_length=255)
+    url = models.URLField("link", blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [FieldPanel("start_ms"), FieldPanel("title"), FieldPanel("url"), FieldPanel("image")]
+
+    class Meta(Orderable.Meta):
+        ordering = ["start_ms", "sort_order"]
+
+
+class InterviewIndexPage(Page):
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = ["episodes.InterviewPage"]
+    max_count_per_parent = 1
+
+    def interviews(self):
+        return (
+            InterviewPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("show", "audio")
+            .order_by("-date")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["interviews"] = self.interviews()
+        return context
+
+
+class InterviewPage(Page):
+    """A written interview in question-and-answer form, with optional audio."""
+
+    date = models.DateField(default=timezone.localdate)
+    intro = models.TextField(help_text="A short introduction shown above the interview and in lists.")
+    body = StreamField(InterviewBodyBlock(), use_json_field=True)
+    audio = models.ForeignKey(
+        "episodes.AudioFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+    )
+    show = models.ForeignKey(
+        ShowPage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interviews",
+        help_text="Optional: the show this interview belongs to.",
+    )
+    related = StreamField(
+        RelatedContentBlock(), blank=True, verbose_name="further reading", use_json_field=True
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("show")]),
+        FieldPanel("audio"),
+        MultipleChooserPanel("people", label="People", chooser_field_name="person"),
+        FieldPanel("body"),
+        FieldPanel("related"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+
+    parent_page_types = ["episodes.InterviewIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "interview"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["people"] = self.people.select_related("person", "person__photo")
+        return context
+
+
+class InterviewPerson(Orderable):
+    page = ParentalKey(InterviewPage, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey("episodes.Person", on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=20, choices=PERSON_ROLES, default="guest")
+
+    panels = [FieldPanel("person"), FieldPanel("role")]

@@ -1,0 +1,22 @@
+from django.urls import path, register_converter
+
+from . import views
+from .audioinfo import EXTENSIONS
+
+
+class AudioExtensionConverter:
+    regex = "|".join(EXTENSIONS)
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(AudioExtensionConverter, "audioext")
+
+app_name = "episodes"
+urlpatterns = [
+    path("audio/<int:pk>/<str:digest>.<audioext:extension>", views.serve_audio, name="audio"),
+]

@@ -1,0 +1,34 @@
+import os
+
+import pytest
+from wagtail.models import Site
+
+from tests.audio import speech, tone
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+TONE_SECONDS = 3
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory):
+    """Small real audio files, made once per test run: a 3-second tone in every accepted format,
+    a short spoken sentence, and the same tone at 48 kHz stereo."""
+    folder = tmp_path_factory.mktemp("audio")
+    for ext in ("mp3", "m4a", "aac", "opus", "ogg", "flac", "wav"):
+        tone(folder / f"tone.{ext}", TONE_SECONDS)
+    tone(folder / "stereo48k.flac", 2, rate=48000, channels=2)
+    speech(folder / "speech.mp3", "Shared decision making means deciding together.")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Each test writes uploads to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def home_page(db):
+    """The HomePage that the website migration puts at the root of the default site."""
+    return Site.objects.get(is_default_site=True).root_page.specific

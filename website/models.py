@@ -1,0 +1,102 @@
+from django import forms
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.forms import FormBuilder
+from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
+from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+
+class HomePage(Page):
+    """The site's front page: presents the featured show and its latest episodes."""
+
+    intro = RichTextField(blank=True)
+    featured_show = models.ForeignKey(
+        "episodes.ShowPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The show the home page presents; its latest episodes are listed.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("featured_show")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["episodes.ShowPage", "episodes.InterviewIndexPage", "website.FeedbackFormPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        show = self.featured_show
+        if show is not None and show.live:
+            context["show"] = show
+            context["latest_episodes"] = show.episodes()[:5]
+        return context
+
+
+HONEYPOT_FIELD = "website_url"
+
+
+class HoneypotFormBuilder(FormBuilder):
+    """Adds a field that people never see and spam robots fill in."""
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        form_class.base_fields[HONEYPOT_FIELD] = forms.CharField(
+            required=False,
+            label="Leave this field empty",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )
+        return form_class
+
+
+class FeedbackFormField(AbstractFormField):
+    page = ParentalKey("FeedbackFormPage", on_delete=models.CASCADE, related_name="form_fields")
+
+
+class FeedbackFormPage(AbstractEmailForm):
+    """'We want to hear from you': submissions are kept in the admin and never published."""
+
+    form_builder = HoneypotFormBuilder
+    intro = RichTextField(blank=True)
+    thank_you_text = RichTextField(blank=True)
+
+    content_panels = AbstractEmailForm.content_panels + [
+        FormSubmissionsPanel(),
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label="Form fields"),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
+                FieldPanel("subject"),
+            ],
+            heading="Email a copy of each submission (optional)",
+        ),
+    ]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "feedback form page"
+
+    def get_form_fields(self):
+        return self.form_fields.all()
+
+    def is_spam(self, form) -> bool:
+        return bool(form.data.get(HONEYPOT_FIELD))
+
+    def process_form_submission(self, form):
+        # The honeypot is not a question the editor asked: never store it.
+        form.cleaned_data.pop(HONEYPOT_FIELD, None)
+        return super().process_form_submission(form)
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            form = self.get_form(request.POST, request.FILES, page=self, user=request.user)
+            if self.is_spam(form):
+                # Answer as if it worked, so the robot learns nothing; keep nothing.
+                return self.render_landing_page(request, None, *args, **kwargs)
+        return super().serve(request, *args, **kwargs)
