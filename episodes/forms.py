@@ -4,7 +4,7 @@ from django import forms
 from django.db import transaction
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .audioinfo import EXTENSIONS, AudioError, inspect_audio
+from .audioinfo import EMPTY_MESSAGE, EXTENSIONS, AudioError, inspect_audio
 
 
 class AudioFileForm(WagtailAdminModelForm):
@@ -16,6 +16,8 @@ class AudioFileForm(WagtailAdminModelForm):
         self.fields["file"].widget = forms.ClearableFileInput(
             attrs={"accept": ",".join(f".{ext}" for ext in EXTENSIONS) + ",audio/*"}
         )
+        # Django's file field refuses an empty upload before clean_file sees it: say it in the same words.
+        self.fields["file"].error_messages["empty"] = EMPTY_MESSAGE
         self.fields["file"].help_text = (
             "MP3, M4A/AAC, Ogg Opus/Vorbis, FLAC or WAV. The type is checked from the content; "
             "duration, bitrate and a checksum are read when you save."

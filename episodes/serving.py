@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$", re.IGNORECASE)  # the range unit is case-insensitive
 
 
 class RangeNotSatisfiable(Exception):
@@ -30,30 +30,47 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     first, last = match.groups()
     if not first and not last:
         return None
-    if not first:  # suffix range: the last N bytes
-        length = int(last)
-        if length == 0 or size == 0:
-            raise RangeNotSatisfiable
-        return max(size - length, 0), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    try:
+        start = int(first) if first else None
+        end = int(last) if last else None
+    except ValueError:  # thousands of digits: Python refuses to convert them; treat as malformed
         return None
+    if start is None:  # suffix range: the last N bytes
+        if end == 0 or size == 0:
+            raise RangeNotSatisfiable
+        return max(size - end, 0), size - 1
+    if end is not None and end < start:
+        return None  # invalid (last before first), so ignored
     if start >= size:
         raise RangeNotSatisfiable
+    if end is None:
+        end = size - 1
     return start, min(end, size - 1)
 
 
-def iter_file_range(fileobj, start: int, length: int, chunk_size: int = 64 * 1024):
-    """Yield ``length`` bytes of ``fileobj`` from ``start``, then close it."""
-    try:
-        fileobj.seek(start)
-        remaining = length
+class FileRange:
+    """``length`` bytes of ``fileobj`` from ``start``, as a response body that closes the file.
+
+    A class rather than a generator: a generator's ``finally`` does not run if the response is closed
+    before its first chunk (a player that gives up after the headers), and the file would stay open.
+    StreamingHttpResponse calls ``close()`` in every case.
+    """
+
+    def __init__(self, fileobj, start: int, length: int, chunk_size: int = 64 * 1024):
+        self.fileobj = fileobj
+        self.start = start
+        self.length = length
+        self.chunk_size = chunk_size
+
+    def __iter__(self):
+        self.fileobj.seek(self.start)
+        remaining = self.length
         while remaining > 0:
-            chunk = fileobj.read(min(chunk_size, remaining))
+            chunk = self.fileobj.read(min(self.chunk_size, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
             yield chunk
-    finally:
-        fileobj.close()
+
+    def close(self):
+        self.fileobj.close()

@@ -4,7 +4,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .models import AudioFile
-from .serving import RangeNotSatisfiable, iter_file_range, parse_range
+from .serving import FileRange, RangeNotSatisfiable, parse_range
 
 
 @require_safe
@@ -22,10 +22,11 @@ def serve_audio(request, pk, digest, extension):
 
     size = audio.size
     etag = quote_etag(audio.sha256)
+    last_modified = http_date(audio.created_at.timestamp())
     headers = {
         "Accept-Ranges": "bytes",
         "ETag": etag,
-        "Last-Modified": http_date(audio.created_at.timestamp()),
+        "Last-Modified": last_modified,
         "Content-Disposition": f'inline; filename="{audio.file.name.rsplit("/", 1)[-1]}"',
         "X-Content-Type-Options": "nosniff",
         # Private until published: a cache must not keep audio of a page that may be unpublished.
@@ -34,8 +35,8 @@ def serve_audio(request, pk, digest, extension):
 
     range_header = request.headers.get("Range")
     if_range = request.headers.get("If-Range")
-    if if_range and if_range != etag:
-        range_header = None  # the client's partial copy is stale: send the whole file
+    if if_range and if_range.strip() not in (etag, last_modified):
+        range_header = None  # the client's partial copy is stale (or weakly validated): send it all
     try:
         byte_range = parse_range(range_header, size)
     except RangeNotSatisfiable:
@@ -51,7 +52,7 @@ def serve_audio(request, pk, digest, extension):
         response = HttpResponse(status=status, content_type=audio.content_type, headers=headers)
     else:
         response = StreamingHttpResponse(
-            iter_file_range(audio.file.open("rb"), start, length),
+            FileRange(audio.file.open("rb"), start, length),
             status=status,
             content_type=audio.content_type,
             headers=headers,

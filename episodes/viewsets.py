@@ -1,9 +1,11 @@
 from django.utils.html import format_html
 from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views.chooser import ChooseView, SnippetChooserViewSet, SnippetCreateView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .fields import format_timestamp
 from .models import AudioFile, Person
+from .uploads import AudioFileUploadForm
 
 
 class DurationColumn(Column):
@@ -18,6 +20,31 @@ class ListenColumn(Column):
             instance.url,
             instance.title,
         )
+
+
+class UploaderMixin:
+    """Gives the upload form the signed-in user, who is recorded as the uploader."""
+
+    def get_creation_form_kwargs(self):
+        return {**super().get_creation_form_kwargs(), "for_user": self.request.user}
+
+
+class AudioChooseView(UploaderMixin, ChooseView):
+    pass
+
+
+class AudioChooserCreateView(UploaderMixin, SnippetCreateView):
+    pass
+
+
+class AudioFileChooserViewSet(SnippetChooserViewSet):
+    """The audio chooser on an episode's edit page, with an 'Upload' tab beside the list."""
+
+    choose_view_class = AudioChooseView
+    create_view_class = AudioChooserCreateView
+    creation_form_class = AudioFileUploadForm
+    create_action_label = "Upload"
+    create_action_clicked_label = "Uploading and checking…"
 
 
 class AudioFileViewSet(SnippetViewSet):
@@ -36,6 +63,7 @@ class AudioFileViewSet(SnippetViewSet):
         "created_at",
     ]
     list_filter = ["mime_type"]
+    chooser_viewset_class = AudioFileChooserViewSet
     inspect_view_enabled = True
     inspect_view_fields = [
         "title",

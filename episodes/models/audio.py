@@ -20,7 +20,7 @@ def audio_upload_to(instance: "AudioFile", filename: str) -> str:
 class AudioFile(index.Indexed, models.Model):
     """An uploaded audio file and what mutagen read from it.
 
-    The file is validated before it is saved (see ``episodes.audio.inspect_audio``); the metadata fields
+    The file is validated before it is saved (see ``episodes.audioinfo.inspect_audio``); the metadata fields
     are filled from that inspection and are not editable by hand. The public URL contains part of the
     content hash, so replacing the file gives a new URL and an enclosure URL never serves other bytes.
     """
