@@ -1,5 +1,9 @@
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
@@ -9,10 +13,11 @@ from .serving import FileRange, RangeNotSatisfiable, parse_range
 
 @require_safe
 def serve_audio(request, pk, digest, extension):
-    """Serve an audio file with HEAD and single byte-range support.
+    """Serve an audio file with HEAD, conditional GET and single byte-range support.
 
     Only files used by a live page the request may see are served; the URL's digest and extension must
-    match the current file, so an old enclosure URL never serves different bytes.
+    match the current file, so an old enclosure URL never serves different bytes. ``AUDIO_DELIVERY``
+    decides who sends the bytes once the checks have passed (see docs/operators.md).
     """
     audio = get_object_or_404(AudioFile, pk=pk)
     if digest != audio.digest or extension != audio.extension:
@@ -20,18 +25,40 @@ def serve_audio(request, pk, digest, extension):
     if not audio.is_visible_to(request):
         raise Http404("No such audio file")
 
-    size = audio.size
-    etag = quote_etag(audio.sha256)
-    last_modified = http_date(audio.created_at.timestamp())
+    public = audio.is_public()
     headers = {
-        "Accept-Ranges": "bytes",
-        "ETag": etag,
-        "Last-Modified": last_modified,
         "Content-Disposition": f'inline; filename="{audio.file.name.rsplit("/", 1)[-1]}"',
         "X-Content-Type-Options": "nosniff",
         # Private until published: a cache must not keep audio of a page that may be unpublished.
-        "Cache-Control": "public, max-age=3600" if audio.is_public() else "private, no-store",
+        "Cache-Control": "public, max-age=3600" if public else "private, no-store",
     }
+
+    delivery = settings.AUDIO_DELIVERY
+    if delivery == "redirect":
+        # Object storage behind a CDN answers ranges itself; the storage URL may be signed and short-lived.
+        response = HttpResponseRedirect(audio.file.url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    if delivery == "x-accel-redirect":
+        response = HttpResponse(content_type=audio.content_type, headers=headers)
+        response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT_PREFIX + quote(audio.file.name)
+        return response
+    return _stream(request, audio, headers)
+
+
+def _stream(request, audio, headers):
+    size = audio.size
+    etag = quote_etag(audio.sha256)
+    last_modified = http_date(audio.created_at.timestamp())
+    headers = {**headers, "Accept-Ranges": "bytes", "ETag": etag, "Last-Modified": last_modified}
+
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=int(audio.created_at.timestamp())
+    )
+    if not_modified is not None:
+        for name, value in headers.items():
+            not_modified.headers.setdefault(name, value)
+        return not_modified
 
     range_header = request.headers.get("Range")
     if_range = request.headers.get("If-Range")

@@ -375,3 +375,61 @@ def test_audio_the_episode_no_longer_uses_stops_being_served(client, show, audio
     assert client.get(old_url).status_code == 404
     assert client.get(new.url).status_code == 200
     assert new.url.endswith(".ogg")
+
+
+# Conditional requests and delivery modes ---------------------------------------------------------------------
+
+
+def test_if_none_match_with_the_current_etag_gives_304_without_a_body(client, episode, audio):
+    response = client.get(audio.url, HTTP_IF_NONE_MATCH=f'"{audio.sha256}"')
+
+    assert response.status_code == 304
+    assert body(response) == b""
+    assert response["ETag"] == f'"{audio.sha256}"'
+
+
+def test_if_none_match_with_another_etag_gives_the_file(client, episode, audio, data):
+    response = client.get(audio.url, HTTP_IF_NONE_MATCH='"something-else"')
+    assert response.status_code == 200
+    assert body(response) == data
+
+
+def test_x_accel_redirect_hands_the_file_to_nginx_after_the_checks(client, settings, episode, audio):
+    settings.AUDIO_DELIVERY = "x-accel-redirect"
+    settings.AUDIO_ACCEL_REDIRECT_PREFIX = "/protected-media/"
+
+    response = client.get(audio.url)
+
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/protected-media/{audio.file.name}"
+    assert response["Content-Type"] == "audio/mpeg"
+    assert body(response) == b""
+
+
+def test_x_accel_redirect_still_refuses_unpublished_audio(client, settings, episode, audio):
+    settings.AUDIO_DELIVERY = "x-accel-redirect"
+    episode.unpublish()
+
+    response = client.get(audio.url)
+
+    assert response.status_code == 404
+    assert "X-Accel-Redirect" not in response
+
+
+def test_redirect_delivery_sends_the_storage_url_uncached(client, settings, episode, audio):
+    settings.AUDIO_DELIVERY = "redirect"
+
+    response = client.get(audio.url)
+
+    assert response.status_code == 302
+    assert response["Location"] == audio.file.url
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_an_unknown_delivery_is_a_system_check_error(settings):
+    from episodes.checks import check_audio_delivery
+
+    settings.AUDIO_DELIVERY = "ftp"
+    assert [error.id for error in check_audio_delivery(None)] == ["episodes.E001"]
+    settings.AUDIO_DELIVERY = "django"
+    assert check_audio_delivery(None) == []

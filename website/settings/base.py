@@ -124,6 +124,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The largest audio file an editor may upload, in bytes. Two hours of 128 kbit/s MP3 is about 115 MB.
 AUDIO_MAX_UPLOAD_BYTES = env.int("AUDIO_MAX_UPLOAD_BYTES", default=300 * 1024 * 1024)
 
+# Who sends audio bytes once the audio view has checked that the episode is published:
+# "django" (the view streams them, with Range support), "x-accel-redirect" (nginx, from an internal
+# location at AUDIO_ACCEL_REDIRECT_PREFIX) or "redirect" (to the storage's URL, e.g. S3 behind a CDN).
+AUDIO_DELIVERY = env.str("AUDIO_DELIVERY", default="django")
+AUDIO_ACCEL_REDIRECT_PREFIX = env.str("AUDIO_ACCEL_REDIRECT_PREFIX", default="/protected-media/")
+
 # Background work goes through Django's tasks API. One database-backed queue serves both Wagtail's own
 # housekeeping (search and reference index updates, image focal points) and ours; `manage.py db_worker`
 # runs them. Tests switch to the immediate backend (settings/test.py).
