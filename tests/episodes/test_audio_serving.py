@@ -377,7 +377,7 @@ def test_audio_the_episode_no_longer_uses_stops_being_served(client, show, audio
     assert new.url.endswith(".ogg")
 
 
-# Conditional requests and delivery modes ---------------------------------------------------------------------
+# Conditional requests and delivery modes ---------------------------------------------------------------
 
 
 def test_if_none_match_with_the_current_etag_gives_304_without_a_body(client, episode, audio):
