@@ -35,8 +35,7 @@ setup: install ## Migrate the database and load the demo content (idempotent)
 
 .PHONY: run
 run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000), with demo content
-	@$(BIN)/python manage.py load_demo --login-only
-	$(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
 
 .PHONY: test
 test: $(VENV)/.dev ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
