@@ -102,6 +102,7 @@ def test_the_demo_site_has_a_show_with_episodes_an_interview_and_a_feedback_form
 
     home_page.refresh_from_db()
     assert home_page.featured_show_id == show.pk
+    assert home_page.title == content.HOME_TITLE
     site = Site.objects.get(is_default_site=True)
     assert site.site_name == content.SITE_NAME
     # The migration's placeholder localhost:80 now names the development server, so full URLs work.

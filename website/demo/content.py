@@ -88,6 +88,7 @@ class DemoForm:
 
 
 SITE_NAME = "The Power of Coproduction"
+HOME_TITLE = "Making health together"
 
 HOME_INTRO = (
     "<p>Health care works best when it is made together. This is the home of "

@@ -233,8 +233,12 @@ class _Loader:
         return self.page(self.home, text.slug, build)
 
     def home_page(self, show: ShowPage) -> None:
-        """Fill the home page's intro and featured show if they are empty; publish that change."""
+        """Fill the home page's title (if still the migration's "Home"), intro and featured show if they
+        are empty; publish that change."""
         filled = []
+        if self.home.title == "Home":
+            self.home.title = self.home.draft_title = content.HOME_TITLE
+            filled.append("title")
         if not self.home.intro:
             self.home.intro = content.HOME_INTRO
             filled.append("intro")
