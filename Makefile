@@ -25,6 +25,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+.PHONY: system-deps
+system-deps: ## Install the Debian packages the tests and demo audio need (espeak-ng, ffmpeg, sox) if missing
+	@missing=""; for tool in espeak-ng ffmpeg sox; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing with apt-get"; \
+		if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
 .PHONY: install
 install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 
@@ -38,7 +47,7 @@ run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
 
 .PHONY: test
-test: $(VENV)/.dev ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: system-deps $(VENV)/.dev ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -57,7 +66,7 @@ checks: $(VENV)/.dev ## Django system checks and the missing-migrations check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 .PHONY: demo-audio
-demo-audio: ## Re-synthesise the demo episodes' audio with espeak-ng and ffmpeg
+demo-audio: system-deps install ## Re-synthesise the demo episodes' audio with espeak-ng and ffmpeg
 	$(BIN)/python manage.py load_demo --make-audio-only
 
 .PHONY: clean
