@@ -1,7 +1,19 @@
-from django.db import transaction
-from django.db.models.signals import post_delete
+"""Keeping stored files and feeds in step with the database.
 
-from .models import AudioFile
+Feeds: whenever something a feed shows changes, ``ShowPage.feed_changed_at`` moves forward (which retires
+the cached feed, see ``episodes.feeds.get_feed``) and the configured WebSub hubs are told, after commit.
+Changes to things many shows share (people, audio files, images, privacy, the site) touch every show:
+they are rare, and a feed rebuild is cheap.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
+from wagtail.models import PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .models import AudioFile, EpisodePage, Person, ShowPage
+from .podcast2 import podcast_guid
 
 
 def delete_audio_file(sender, instance, **kwargs):
@@ -11,5 +23,54 @@ def delete_audio_file(sender, instance, **kwargs):
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def touch_feeds(show_ids=None) -> None:
+    """Mark the feeds of these shows (all shows when None) as changed, and tell the WebSub hubs."""
+    from django.utils import timezone
+
+    from .feeds import feed_url
+    from .websub import hub_urls, notify_hubs
+
+    shows = ShowPage.objects.all() if show_ids is None else ShowPage.objects.filter(pk__in=show_ids)
+    shows.update(feed_changed_at=timezone.now())
+    if hub_urls():
+        for show in shows.live().public():
+            notify_hubs(feed_url(show))
+
+
+def episode_changed(sender, instance, **kwargs):
+    parent = ShowPage.objects.parent_of(instance).values_list("pk", flat=True).first()
+    if parent is not None:
+        touch_feeds([parent])
+
+
+def show_changed(sender, instance, **kwargs):
+    if not instance.podcast_guid and instance.live:
+        # podcast:guid is fixed from the feed URL at first publication and never changes afterwards.
+        from .feeds import feed_url
+
+        instance.podcast_guid = podcast_guid(feed_url(instance))
+        ShowPage.objects.filter(pk=instance.pk, podcast_guid="").update(podcast_guid=instance.podcast_guid)
+    touch_feeds([instance.pk])
+
+
+def everything_changed(sender, **kwargs):
+    touch_feeds()
+
+
+def page_moved(sender, instance, **kwargs):
+    if isinstance(instance.specific_deferred, EpisodePage | ShowPage):
+        touch_feeds()
+
+
 def register_signal_handlers():
     post_delete.connect(delete_audio_file, sender=AudioFile, dispatch_uid="episodes-delete-audio")
+
+    for signal in (page_published, page_unpublished, post_delete):
+        signal.connect(episode_changed, sender=EpisodePage, dispatch_uid=f"episodes-feed-ep-{id(signal)}")
+        signal.connect(show_changed, sender=ShowPage, dispatch_uid=f"episodes-feed-show-{id(signal)}")
+    post_page_move.connect(page_moved, dispatch_uid="episodes-feed-move")
+    for model in (AudioFile, Person, PageViewRestriction, Site, get_image_model()):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                everything_changed, sender=model, dispatch_uid=f"episodes-feed-{model.__name__}-{id(signal)}"
+            )

@@ -19,4 +19,6 @@ register_converter(AudioExtensionConverter, "audioext")
 app_name = "episodes"
 urlpatterns = [
     path("audio/<int:pk>/<str:digest>.<audioext:extension>", views.serve_audio, name="audio"),
+    path("feeds/<int:pk>.xml", views.show_feed, name="feed"),
+    path("chapters/<int:pk>.json", views.episode_chapters, name="chapters"),
 ]

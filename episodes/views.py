@@ -1,13 +1,20 @@
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
-from .models import AudioFile
+from .feeds import CHAPTERS_MIME_TYPE, FEED_MIME_TYPE, chapters_json, get_feed, site_root
+from .models import AudioFile, EpisodePage, ShowPage
 from .serving import FileRange, RangeNotSatisfiable, parse_range
 
 
@@ -87,4 +94,39 @@ def _stream(request, audio, headers):
     response["Content-Length"] = str(length)
     if byte_range:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response
+
+
+@require_safe
+def show_feed(request, pk):
+    """The show's podcast feed (RSS), cached, with ETag and Last-Modified for conditional GET."""
+    show = get_object_or_404(ShowPage.objects.live().public(), pk=pk)
+    feed = get_feed(show)
+    not_modified = get_conditional_response(
+        request, etag=feed.etag, last_modified=int(feed.last_modified.timestamp())
+    )
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": http_date(feed.last_modified.timestamp()),
+        "Cache-Control": "public, max-age=300",
+    }
+    if not_modified is not None:
+        for name, value in headers.items():
+            not_modified[name] = value
+        return not_modified
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=FEED_MIME_TYPE, headers=headers)
+        response["Content-Length"] = str(len(feed.content))
+        return response
+    return HttpResponse(feed.content, content_type=FEED_MIME_TYPE, headers=headers)
+
+
+@require_safe
+def episode_chapters(request, pk):
+    """The episode's chapters as Podcasting 2.0 JSON chapters (application/json+chapters)."""
+    episode = get_object_or_404(EpisodePage.objects.live().public(), pk=pk)
+    data = chapters_json(episode, site_root(episode.show))
+    response = JsonResponse(data, content_type=CHAPTERS_MIME_TYPE, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # web players on other sites fetch chapters too
+    response["Cache-Control"] = "public, max-age=300"
     return response

@@ -1,6 +1,24 @@
+from django.contrib import messages
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from .directory_checks import episode_problems, show_problems
+from .models import EpisodePage, ShowPage
 from .viewsets import AudioFileViewSet, PersonViewSet
 
 register_snippet(AudioFileViewSet)
 register_snippet(PersonViewSet)
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_about_directory_problems(request, page):
+    specific = page.specific
+    if isinstance(specific, ShowPage):
+        problems = show_problems(specific)
+    elif isinstance(specific, EpisodePage):
+        problems = episode_problems(specific)
+    else:
+        return
+    if problems:
+        messages.warning(request, "Apple Podcasts would reject or flag this: " + " ".join(problems))

@@ -3,12 +3,14 @@ from .pages import (
     Chapter,
     EpisodePage,
     EpisodePerson,
+    EpisodeTranscriptLink,
     InterviewIndexPage,
     InterviewPage,
     InterviewPerson,
     ShowCategory,
     ShowHost,
     ShowPage,
+    Soundbite,
 )
 from .snippets import Person
 
@@ -17,6 +19,7 @@ __all__ = [
     "Chapter",
     "EpisodePage",
     "EpisodePerson",
+    "EpisodeTranscriptLink",
     "InterviewIndexPage",
     "InterviewPage",
     "InterviewPerson",
@@ -24,4 +27,5 @@ __all__ = [
     "ShowCategory",
     "ShowHost",
     "ShowPage",
+    "Soundbite",
 ]

@@ -1,5 +1,6 @@
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -18,6 +19,7 @@ from wagtail.search import index
 from ..blocks import InterviewBodyBlock, RelatedContentBlock
 from ..categories import category_choices
 from ..fields import MillisecondsField
+from ..panels import DirectoryChecksPanel
 
 PERSON_ROLES = [
     ("host", "Host"),
@@ -67,8 +69,30 @@ class ShowPage(Page):
         default=EPISODIC,
     )
     copyright = models.CharField(max_length=255, blank=True)
+    podcast_locked = models.BooleanField(
+        "locked",
+        default=True,
+        help_text="Tell podcast platforms not to let anyone else import this show (podcast:locked).",
+    )
+    funding_url = models.URLField(
+        "funding link", blank=True, help_text="Where listeners can support the show (podcast:funding)."
+    )
+    funding_text = models.CharField(
+        "funding link text", max_length=128, blank=True, help_text='For example "Support the show".'
+    )
+    podcast_guid = models.CharField(
+        "podcast GUID",
+        max_length=36,
+        blank=True,
+        editable=False,
+        help_text="podcast:guid, derived from the feed URL when the feed is first built; never changes.",
+    )
+    # When anything in the feed last changed; the feed's cache key and Last-Modified. Kept on the row so
+    # that every process (web servers, task workers) agrees without sharing a cache.
+    feed_changed_at = models.DateTimeField(null=True, editable=False)
 
     content_panels = Page.content_panels + [
+        DirectoryChecksPanel(heading="Podcast directory checks"),
         FieldPanel("description"),
         FieldPanel("artwork"),
         MultipleChooserPanel("hosts", label="Hosts", chooser_field_name="person"),
@@ -82,6 +106,13 @@ class ShowPage(Page):
                 InlinePanel("categories", label="Category", min_num=1, max_num=3),
             ],
             heading="Podcast directory details",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("podcast_locked"),
+                FieldRowPanel([FieldPanel("funding_url"), FieldPanel("funding_text")]),
+            ],
+            heading="Podcasting 2.0",
         ),
     ]
     search_fields = Page.search_fields + [
@@ -174,6 +205,7 @@ class EpisodePage(Page):
     )
 
     content_panels = Page.content_panels + [
+        DirectoryChecksPanel(heading="Podcast directory checks"),
         FieldPanel("audio"),
         FieldPanel("summary"),
         FieldPanel("show_notes"),
@@ -190,6 +222,16 @@ class EpisodePage(Page):
         ),
         MultipleChooserPanel("people", label="People", chooser_field_name="person"),
         InlinePanel("chapters", label="Chapter"),
+        InlinePanel(
+            "soundbites",
+            label="Soundbite",
+            help_text="Moments podcast apps may play as a preview (podcast:soundbite).",
+        ),
+        InlinePanel(
+            "transcript_links",
+            label="External transcript",
+            help_text="Transcripts hosted elsewhere, e.g. kept from an imported feed.",
+        ),
         FieldPanel("related"),
     ]
     search_fields = Page.search_fields + [
@@ -239,6 +281,41 @@ class Chapter(Orderable):
 
     class Meta(Orderable.Meta):
         ordering = ["start_ms", "sort_order"]
+
+
+class Soundbite(Orderable):
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="soundbites")
+    start_ms = MillisecondsField("start")
+    duration_ms = MillisecondsField("duration", help_text="How long, e.g. 0:30 (apps expect 15 s to 2 min).")
+    title = models.CharField(max_length=255, blank=True)
+
+    panels = [FieldPanel("start_ms"), FieldPanel("duration_ms"), FieldPanel("title")]
+
+    def clean(self):
+        if not self.duration_ms:
+            raise ValidationError({"duration_ms": "A soundbite needs a duration."})
+
+
+class EpisodeTranscriptLink(Orderable):
+    """A transcript published elsewhere, listed in the feed as a podcast:transcript tag."""
+
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="transcript_links")
+    url = models.URLField("URL", max_length=1000)
+    mime_type = models.CharField(
+        "type",
+        max_length=64,
+        choices=[
+            ("text/vtt", "WebVTT"),
+            ("application/x-subrip", "SRT"),
+            ("application/json", "Podcasting JSON"),
+            ("text/html", "HTML"),
+            ("text/plain", "Plain text"),
+        ],
+    )
+    language = models.CharField(max_length=35, blank=True, validators=[language_validator])
+    rel = models.CharField(max_length=20, blank=True, help_text='"captions" for timed captions.')
+
+    panels = [FieldPanel("url"), FieldPanel("mime_type"), FieldPanel("language"), FieldPanel("rel")]
 
 
 class InterviewIndexPage(Page):

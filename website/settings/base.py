@@ -130,6 +130,9 @@ AUDIO_MAX_UPLOAD_BYTES = env.int("AUDIO_MAX_UPLOAD_BYTES", default=300 * 1024 * 
 AUDIO_DELIVERY = env.str("AUDIO_DELIVERY", default="django")
 AUDIO_ACCEL_REDIRECT_PREFIX = env.str("AUDIO_ACCEL_REDIRECT_PREFIX", default="/protected-media/")
 
+# WebSub hubs told when a feed changes (comma-separated URLs), e.g. https://pubsubhubbub.appspot.com/
+WEBSUB_HUBS = env.list("WEBSUB_HUBS", default=[])
+
 # Background work goes through Django's tasks API. One database-backed queue serves both Wagtail's own
 # housekeeping (search and reference index updates, image focal points) and ours; `manage.py db_worker`
 # runs them. Tests switch to the immediate backend (settings/test.py).

@@ -21,3 +21,11 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 
 # Tasks run inline so that a test sees their effect; tests of the queue itself override this.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Wagtail and django-tasks log every page edit and task at INFO; tests only want to see problems.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
