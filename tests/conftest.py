@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from wagtail.models import Site
 
 from tests.audio import speech, tone
@@ -32,3 +33,10 @@ def _media_root(settings, tmp_path):
 def home_page(db):
     """The HomePage that the website migration puts at the root of the default site."""
     return Site.objects.get(is_default_site=True).root_page.specific
+
+
+# Property-based tests explore new examples on every local run; CI replays a fixed set so that a red run
+# is reproducible (and a failure found locally is kept in .hypothesis/ to be replayed first).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
