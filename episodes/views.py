@@ -14,7 +14,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .feeds import CHAPTERS_MIME_TYPE, FEED_MIME_TYPE, chapters_json, get_feed, site_root
-from .models import AudioFile, EpisodePage, ShowPage
+from .models import AudioFile, EpisodePage
 from .serving import FileRange, RangeNotSatisfiable, parse_range
 
 
@@ -100,8 +100,9 @@ def _stream(request, audio, headers):
 @require_safe
 def show_feed(request, pk):
     """The show's podcast feed (RSS), cached, with ETag and Last-Modified for conditional GET."""
-    show = get_object_or_404(ShowPage.objects.live().public(), pk=pk)
-    feed = get_feed(show)
+    feed = get_feed(pk)
+    if feed is None:
+        raise Http404("No such feed")
     not_modified = get_conditional_response(
         request, etag=feed.etag, last_modified=int(feed.last_modified.timestamp())
     )

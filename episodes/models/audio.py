@@ -81,10 +81,12 @@ class AudioFile(index.Indexed, models.Model):
     @property
     def url(self) -> str:
         """The public path, ending in the file's extension (podcast apps look at it)."""
-        return reverse(
-            "episodes:audio",
-            kwargs={"pk": self.pk, "digest": self.digest, "extension": self.extension},
-        )
+        return self.path_for(self.pk, self.sha256, self.extension)
+
+    @staticmethod
+    def path_for(pk: int, sha256: str, extension: str) -> str:
+        """``url`` from plain values, for listings that read rows rather than objects (the feed)."""
+        return reverse("episodes:audio", kwargs={"pk": pk, "digest": sha256[:16], "extension": extension})
 
     def pages(self):
         """Every page that uses this file, across all page types that point at AudioFile."""

@@ -15,6 +15,7 @@ from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFacto
 from episodes.feeds import build_feed, feed_url
 from episodes.models import (
     Chapter,
+    EpisodePage,
     EpisodePerson,
     EpisodeTranscriptLink,
     ShowCategory,
@@ -378,3 +379,20 @@ def test_query_count_does_not_grow_with_episodes(home_page, audio):
         assert len(feedparser.parse(content).entries) == count
         counts[count] = len(captured)
     assert counts[5] == counts[50], counts
+
+
+def test_links_in_show_notes_are_absolute(client, show, episode):
+    other = EpisodePageFactory(parent=show, title="Earlier", slug="earlier", audio=None)
+    EpisodePage.objects.filter(pk=episode.pk).update(
+        show_notes=f'<p>See <a linktype="page" id="{other.pk}">earlier</a> and '
+        f'<a linktype="page" id="{other.pk}">again</a>, and <a href="/feedback/">tell us</a>.</p>'
+    )
+    ShowPage.objects.filter(pk=show.pk).update(feed_changed_at=None)  # build afresh
+
+    content = feedparser.parse(build_feed(ShowPage.objects.get(pk=show.pk))).entries[0].content[0].value
+
+    assert content == (
+        '<p>See <a href="http://localhost/coproduction/earlier/">earlier</a> and '
+        '<a href="http://localhost/coproduction/earlier/">again</a>, and '
+        '<a href="http://localhost/feedback/">tell us</a>.</p>'
+    )
