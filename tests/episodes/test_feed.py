@@ -396,3 +396,20 @@ def test_links_in_show_notes_are_absolute(client, show, episode):
         '<a href="http://localhost/coproduction/earlier/">again</a>, and '
         '<a href="http://localhost/feedback/">tell us</a>.</p>'
     )
+
+
+def test_other_apps_add_transcripts_through_the_hook(show, episode):
+    from wagtail import hooks
+
+    calls = []
+
+    def links(page_ids, root_url):
+        calls.append(list(page_ids))
+        return {episode.pk: [(f"{root_url}/transcripts/{episode.pk}.vtt", "text/vtt", "en", "captions")]}
+
+    with hooks.register_temporarily("podcast_transcript_links", links):
+        root = etree.fromstring(build_feed(ShowPage.objects.get(pk=show.pk)))
+
+    assert calls == [[episode.pk]]  # once for the whole feed, not once per episode
+    urls = [t.get("url") for t in root.iterfind("channel/item/podcast:transcript", NS)]
+    assert urls == ["https://example.org/t.vtt", f"http://localhost/transcripts/{episode.pk}.vtt"]
