@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -118,17 +119,14 @@ class _SiteRootPathsCache:
 
 
 def _page_links(attrs_list: list[dict], cache_object) -> list[str]:
-    """Wagtail's page-link expansion with absolute URLs, each distinct page's computed once."""
-    urls: dict[int, str] = {}
-    tags = []
-    for page in PageLinkHandler.get_many(attrs_list):
-        if page is None:
-            tags.append("<a>")
-            continue
-        if page.pk not in urls:
-            urls[page.pk] = escape(page.localized.get_full_url(cache_object) or "")
-        tags.append(f'<a href="{urls[page.pk]}">')
-    return tags
+    """Wagtail's page-link expansion with absolute URLs, each distinct page fetched and resolved once."""
+    ids = list(dict.fromkeys(str(attrs.get("id")) for attrs in attrs_list))
+    pages = PageLinkHandler.get_many([{"id": page_id} for page_id in ids])
+    tags = {
+        page_id: f'<a href="{escape(page.localized.get_full_url(cache_object) or "")}">' if page else "<a>"
+        for page_id, page in zip(ids, pages, strict=True)
+    }
+    return [tags[str(attrs.get("id"))] for attrs in attrs_list]
 
 
 class _Linear:
@@ -322,7 +320,8 @@ def build_feed(show: ShowPage) -> bytes:
             _person(fe.podcast2, name, role, link, photo, media)
         for start_ms, duration_ms, title in soundbites.get(row["pk"], ()):
             if duration_ms:
-                fe.podcast2.soundbite(start_ms / 1000, duration_ms / 1000, _fit(title))
+                seconds = Decimal(start_ms).scaleb(-3), Decimal(duration_ms).scaleb(-3)  # exact
+                fe.podcast2.soundbite(*seconds, _fit(title))
         for link_url, mime_type, language, rel in [
             *transcripts.get(row["pk"], ()),
             *hooked.get(row["pk"], ()),

@@ -23,7 +23,6 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
@@ -53,6 +52,7 @@ _MAX_EPISODE_DISPLAY = 32
 # XML 1.0 Char production: everything else (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF)
 # makes lxml raise, or could not be encoded at all.
 _NOT_XML_CHAR = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HTTP_URL = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 _MIME_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
 _ELLIPSIS = "…"
 
@@ -189,8 +189,7 @@ def _url(value: str | None, field: str, *, optional: bool = False) -> str | None
     value = _text(value, field, max_chars=2048, optional=optional)
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _HTTP_URL.match(value):  # the same test as urlsplit's scheme and netloc, several times faster
         raise ValueError(f"{field} must be an absolute http(s) URL, not {value!r}")
     return value
 
