@@ -96,7 +96,7 @@ def create_episode(
             add_page(show, episode, user=user, publish=publish)
     except ValidationError as exc:
         discard_stored_file(audio)
-        raise EpisodeError(_describe(exc)) from exc
+        raise EpisodeError(describe(exc)) from exc
     except BaseException:
         discard_stored_file(audio)
         raise
@@ -109,7 +109,8 @@ def discard_stored_file(audio) -> None:
         audio.file.storage.delete(audio.file.name)
 
 
-def _describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> str:
+    """A ValidationError as one line: "field: message; field: message"."""
     if hasattr(exc, "error_dict"):
         return "; ".join(
             f"{field}: {' '.join(messages)}" if field != "__all__" else " ".join(messages)

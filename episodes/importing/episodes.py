@@ -26,13 +26,13 @@ from ..models import (
     ShowPage,
     Soundbite,
 )
-from ..publishing import add_page, discard_stored_file
+from ..publishing import add_page, describe, discard_stored_file
 from ..uploads import create_audio_file
 from .data import ChapterRef, FeedItem
 from .fetch import CHAPTER_TYPES, Fetcher, FetchError, ImportProblem, fetch_chapters, import_image
 from .links import valid_url
 from .outcomes import CREATED, FAILED, SKIPPED, EpisodeOutcome
-from .pages import apply, describe, save, set_children
+from .pages import apply, save, set_children
 from .people import People
 from .text import SUMMARY_MAX, TITLE_MAX, rich_text_from_html, truncate
 

@@ -3,7 +3,6 @@ revision only when something changed."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from wagtail.models import Page
 
 from .outcomes import PUBLISHED, UNCHANGED, UPDATED
@@ -46,13 +45,3 @@ def save(existing: Page, page: Page, changed: bool, *, publish: bool, user) -> s
         revision.publish(user=user)
         return PUBLISHED
     return UNCHANGED
-
-
-def describe(exc: ValidationError) -> str:
-    """A ValidationError as one line: "field: message; field: message"."""
-    if hasattr(exc, "error_dict"):
-        return "; ".join(
-            f"{name}: {' '.join(messages)}" if name != "__all__" else " ".join(messages)
-            for name, messages in exc.message_dict.items()
-        )
-    return " ".join(exc.messages)

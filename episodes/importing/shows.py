@@ -15,12 +15,12 @@ from wagtail.models import Page, Site
 from ..models import ShowCategory, ShowHost, ShowPage
 from ..models.pages import language_validator
 from ..podcast2 import podcast_guid
-from ..publishing import add_page
+from ..publishing import add_page, describe
 from .data import FeedChannel
 from .fetch import Fetcher, FetchError, ImportProblem, import_image
 from .links import is_http_url, valid_url
 from .outcomes import CREATED, ShowOutcome
-from .pages import apply, describe, save, set_children
+from .pages import apply, save, set_children
 from .parse import FeedError
 from .people import People
 from .text import FUNDING_TEXT_MAX, TITLE_MAX, truncate

@@ -4,10 +4,10 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from episodes.factories import AudioFileFactory, ShowPageFactory
 from episodes.models import AudioFile, EpisodePage
+from tests.episodes.admin_forms import episode_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -136,23 +136,14 @@ def test_an_episode_published_in_the_admin_serves_its_audio(client, admin_user, 
 
     response = client.post(
         add_url,
-        nested_form_data(
-            {
-                "title": "Deciding together",
-                "slug": "deciding-together",
-                "audio": audio.pk,
-                "summary": "Two people talk about deciding together.",
-                "show_notes": rich_text("<p>With a GP and a patient leader.</p>"),
-                "publication_date": "2025-03-01 09:00",
-                "episode_type": "full",
-                "people": inline_formset([]),
-                "chapters": inline_formset([]),
-                "soundbites": inline_formset([]),
-                "transcript_links": inline_formset([]),
-                "related": streamfield([]),
-                "comments": inline_formset([]),
-                "action-publish": "action-publish",
-            }
+        episode_form_data(
+            title="Deciding together",
+            slug="deciding-together",
+            audio=audio.pk,
+            summary="Two people talk about deciding together.",
+            show_notes="<p>With a GP and a patient leader.</p>",
+            publication_date="2025-03-01 09:00",
+            publish=True,
         ),
     )
 

@@ -11,6 +11,7 @@ from wagtail.images import get_image_model
 from episodes.directory_checks import show_problems, title_has_episode_number
 from episodes.factories import EpisodePageFactory, ShowPageFactory
 from episodes.models import ShowCategory, ShowPage
+from tests.episodes.admin_forms import episode_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -91,25 +92,8 @@ def test_the_show_edit_view_says_when_all_is_well(admin_client, good_show):
 
 
 def test_saving_an_episode_with_a_number_in_its_title_warns(admin_client, good_show):
-    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
-
     episode = EpisodePageFactory(parent=good_show, title="Hello")
-    data = nested_form_data(
-        {
-            "title": "Episode 5: Hello",
-            "slug": episode.slug,
-            "summary": "A summary.",
-            "show_notes": rich_text(""),
-            "publication_date": "2026-01-01 10:00",
-            "episode_type": "full",
-            "people": inline_formset([]),
-            "chapters": inline_formset([]),
-            "soundbites": inline_formset([]),
-            "transcript_links": inline_formset([]),
-            "related": streamfield([]),
-            "comments": inline_formset([]),
-        }
-    )
+    data = episode_form_data(title="Episode 5: Hello", slug=episode.slug)
     response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[episode.pk]), data, follow=True)
     messages = [str(m) for m in response.context["messages"]]
     assert any("contains an episode or season number" in m for m in messages), messages
