@@ -133,13 +133,15 @@ AUDIO_ACCEL_REDIRECT_PREFIX = env.str("AUDIO_ACCEL_REDIRECT_PREFIX", default="/p
 # WebSub hubs told when a feed changes (comma-separated URLs), e.g. https://pubsubhubbub.appspot.com/
 WEBSUB_HUBS = env.list("WEBSUB_HUBS", default=[])
 
-# Background work goes through Django's tasks API. One database-backed queue serves both Wagtail's own
-# housekeeping (search and reference index updates, image focal points) and ours; `manage.py db_worker`
-# runs them. Tests switch to the immediate backend (settings/test.py).
+# Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
+# (search and reference index updates, image focal points) and WebSub pings use the "default" queue;
+# transcription, which takes minutes, has its own "transcription" queue so that it can get its own
+# workers (`db_worker --queue-name transcription`). `make run` starts one worker for all queues. Tests
+# switch to the immediate backend (settings/test.py).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "transcription"],
     },
 }
 

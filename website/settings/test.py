@@ -20,7 +20,12 @@ MEDIA_ROOT = Path(env.str("TEST_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="po
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
 # Tasks run inline so that a test sees their effect; tests of the queue itself override this.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "transcription"],
+    }
+}
 
 # Wagtail and django-tasks log every page edit and task at INFO; tests only want to see problems.
 LOGGING = {

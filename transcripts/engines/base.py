@@ -1,0 +1,126 @@
+"""What every transcription engine gives and takes, whichever Whisper implementation runs underneath.
+
+Times are integer milliseconds throughout, as in the Segment model, so that no float rounding differs
+between engines, formats and the player.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+# Whisper's decoder takes at most 448 tokens; the prompt gets half of them, less the start token.
+WHISPER_PROMPT_TOKENS = 224
+
+
+class EngineError(Exception):
+    """Transcription failed for a reason worth showing to the editor (unreadable audio, missing model)."""
+
+
+@dataclass(frozen=True)
+class Word:
+    start_ms: int
+    end_ms: int
+    text: str
+    probability: float | None
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class TranscriptionInfo:
+    language: str
+    duration_ms: int
+
+
+Progress = Callable[[float], None]
+
+
+class BaseEngine(ABC):
+    """An engine is built once per worker process from ``settings.TRANSCRIPTION_ENGINE["OPTIONS"]``
+    (see ``transcripts.engines.get_engine``) and then transcribes many files, so that a model is
+    loaded once, not once per task."""
+
+    name: str = ""
+
+    def __init__(self, **options):
+        self.options = options
+
+    @property
+    @abstractmethod
+    def model_label(self) -> str:
+        """The model used, as stored with each transcript (e.g. a model name or directory)."""
+
+    @abstractmethod
+    def transcribe(
+        self,
+        path: str,
+        *,
+        prompt: str = "",
+        language: str | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[TranscriptionInfo, Iterator[SegmentResult]]:
+        """Transcribe the audio at ``path``.
+
+        Returns the info at once and the segments as a lazy iterator: an hour of audio is stored segment
+        by segment, never held as one list. ``progress`` is called with the fraction of the audio done
+        (0..1, non-decreasing) as segments come, and with 1.0 when the iterator is exhausted.
+        Raises ``EngineError``, either here or while iterating.
+        """
+
+
+def ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+_TOKEN_CHARS = 3
+
+
+def estimate_tokens(text: str) -> int:
+    """A deliberately pessimistic guess at Whisper's (GPT-2 BPE) token count, without its tokenizer.
+
+    Common English averages about four characters a token; a glossary prompt is full of rare terms,
+    names and punctuation, which split finer. So each whitespace-separated word counts as one token per
+    started three characters (its leading space included), plus one for each punctuation mark and one
+    for each non-ASCII character (byte-level BPE spends a token or more on each). Over-counting only
+    trims a little more of the oldest part of the prompt; under-counting would let Whisper cut it
+    silently.
+    """
+    total = 0
+    for word in text.split():
+        punctuation = len(re.findall(r"[^\w\s]", word))
+        non_ascii = sum(1 for char in word if not char.isascii())
+        total += -(-(len(word) + 1) // _TOKEN_CHARS) + punctuation + non_ascii
+    return total
+
+
+def limit_prompt(
+    text: str,
+    max_tokens: int = WHISPER_PROMPT_TOKENS,
+    *,
+    count_tokens: Callable[[str], int] = estimate_tokens,
+) -> str:
+    """The end of ``text`` that fits in Whisper's prompt, cut at a word boundary.
+
+    Whisper keeps the *end* of a too-long prompt (the text nearest the audio), so this does the same.
+    Tokens are counted word by word with ``count_tokens``: the pessimistic ``estimate_tokens`` unless an
+    engine passes its model's tokenizer (Whisper's BPE never merges across a space, so counting a word
+    with its leading space is exact). Whitespace is normalised to single spaces.
+    """
+    kept: list[str] = []
+    used = 0
+    for word in reversed(text.split()):
+        cost = count_tokens(word)
+        if used + cost > max_tokens:
+            break
+        kept.append(word)
+        used += cost
+    return " ".join(reversed(kept))

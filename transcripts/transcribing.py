@@ -1,0 +1,161 @@
+"""Running a transcription: claim the job, stream the engine's segments into the database, finish.
+
+Segments are written in batches as the engine yields them, so a long episode never holds all its results in
+memory. The transcript records progress and a heartbeat while it runs; a failure leaves it FAILED with the
+reason, for the editor to read in the admin.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from wagtail import hooks
+
+from .engines import get_engine
+from .engines.base import limit_prompt
+from .models import Segment, Transcript
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+PROGRESS_EVERY_SECONDS = 2.0
+# Wagtail hook: ``fn() -> iterable of str``, words the engine should spell right (the concepts app adds
+# its terms and aliases).
+VOCABULARY_HOOK = "transcription_vocabulary"
+
+
+def request_transcription(audio, *, force: bool = False) -> Transcript:
+    """Make sure ``audio`` has a transcript of its present content, queueing a run after commit if not.
+
+    ``audio_sha256`` names the content a transcript is for, from the moment it is queued: saving the
+    audio again (a new title) queues nothing, replacing its file does. A failed run is not retried by
+    itself, and a transcript an editor corrected is never replaced, unless ``force`` is given (the editor
+    asked, in the admin).
+    """
+    transcript, _ = Transcript.objects.get_or_create(audio=audio)
+    if not force and (transcript.edited or transcript.audio_sha256 == audio.sha256):
+        return transcript
+    Transcript.objects.filter(pk=transcript.pk).update(
+        status=Transcript.QUEUED, audio_sha256=audio.sha256, progress=0, error="", queued_at=timezone.now()
+    )
+    from .tasks import transcribe_audio  # tasks imports this module
+
+    transaction.on_commit(lambda: transcribe_audio.enqueue(transcript.pk))
+    transcript.refresh_from_db()
+    return transcript
+
+
+def vocabulary() -> list[str]:
+    """Names and terms the engine should spell as we do: shows, people, and whatever hooks add."""
+    from episodes.models import Person, ShowPage
+
+    terms = list(ShowPage.objects.live().values_list("title", flat=True))
+    terms += Person.objects.values_list("name", flat=True)
+    for fn in hooks.get_hooks(VOCABULARY_HOOK):
+        terms += list(fn())
+    return list(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
+
+
+def glossary_prompt() -> str:
+    terms = vocabulary()
+    return limit_prompt("Glossary: " + ", ".join(terms) + ".") if terms else ""
+
+
+@contextmanager
+def local_path(field_file):
+    """A path on this machine for the stored file: the file itself, or a temporary copy when the storage
+    is remote (object storage has no path)."""
+    try:
+        yield field_file.path
+        return
+    except NotImplementedError:
+        pass
+    suffix = os.path.splitext(field_file.name)[1]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy, field_file.open("rb") as source:
+        shutil.copyfileobj(source, copy, 1024 * 1024)
+        copy.flush()
+        yield copy.name
+
+
+def run_transcription(transcript_id: int) -> Transcript | None:
+    """Transcribe one queued transcript. Returns None when there was nothing to do (another worker
+    claimed it, or it was not queued)."""
+    now = timezone.now()
+    claimed = Transcript.objects.filter(pk=transcript_id, status=Transcript.QUEUED).update(
+        status=Transcript.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        progress=0,
+        error="",
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    transcript = Transcript.objects.select_related("audio").get(pk=transcript_id)
+    audio = transcript.audio
+    engine = get_engine()
+    reporter = _ProgressReporter(transcript_id)
+    try:
+        with local_path(audio.file) as path:
+            info, segments = engine.transcribe(path, prompt=glossary_prompt(), progress=reporter)
+            Segment.objects.filter(transcript=transcript).delete()
+            batch: list[Segment] = []
+            for index, result in enumerate(segments):
+                batch.append(
+                    Segment(
+                        transcript=transcript,
+                        index=index,
+                        start_ms=result.start_ms,
+                        end_ms=max(result.end_ms, result.start_ms),
+                        text=result.text.strip(),
+                        words=[[w.start_ms, w.end_ms, w.text, w.probability] for w in result.words],
+                    )
+                )
+                if len(batch) >= BATCH_SIZE:
+                    Segment.objects.bulk_create(batch)
+                    batch = []
+            Segment.objects.bulk_create(batch)
+    except Exception as exc:
+        logger.exception("Transcription of %s failed", audio)
+        Transcript.objects.filter(pk=transcript_id).update(
+            status=Transcript.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    Transcript.objects.filter(pk=transcript_id).update(
+        status=Transcript.DONE,
+        progress=1,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        engine=engine.name,
+        model=engine.model_label,
+        language=info.language,
+        edited=False,
+    )
+    transcript.refresh_from_db()
+    return transcript
+
+
+class _ProgressReporter:
+    """Writes progress and the heartbeat at most every couple of seconds (and always at the end)."""
+
+    def __init__(self, transcript_id: int):
+        self.transcript_id = transcript_id
+        self.last = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if fraction < 1 and now - self.last < PROGRESS_EVERY_SECONDS:
+            return
+        self.last = now
+        Transcript.objects.filter(pk=self.transcript_id).update(
+            progress=min(max(fraction, 0), 1), heartbeat_at=timezone.now()
+        )
