@@ -32,13 +32,14 @@ PROGRESS_EVERY_SECONDS = 2.0
 VOCABULARY_HOOK = "transcription_vocabulary"
 
 
-def request_transcription(audio, *, force: bool = False) -> Transcript:
+def request_transcription(audio, *, force: bool = False, enqueue: bool = True) -> Transcript:
     """Make sure ``audio`` has a transcript of its present content, queueing a run after commit if not.
 
     ``audio_sha256`` names the content a transcript is for, from the moment it is queued: saving the
     audio again (a new title) queues nothing, replacing its file does. A failed run is not retried by
     itself, and a transcript an editor corrected is never replaced, unless ``force`` is given (the editor
-    asked, in the admin).
+    asked, in the admin). With ``enqueue=False`` the transcript is only marked QUEUED, for a caller that
+    runs it in the foreground (``manage.py transcribe --sync``).
     """
     transcript, _ = Transcript.objects.get_or_create(audio=audio)
     if not force and (transcript.edited or transcript.audio_sha256 == audio.sha256):
@@ -46,9 +47,10 @@ def request_transcription(audio, *, force: bool = False) -> Transcript:
     Transcript.objects.filter(pk=transcript.pk).update(
         status=Transcript.QUEUED, audio_sha256=audio.sha256, progress=0, error="", queued_at=timezone.now()
     )
-    from .tasks import transcribe_audio  # tasks imports this module
+    if enqueue:
+        from .tasks import transcribe_audio  # tasks imports this module
 
-    transaction.on_commit(lambda: transcribe_audio.enqueue(transcript.pk))
+        transaction.on_commit(lambda: transcribe_audio.enqueue(transcript.pk))
     transcript.refresh_from_db()
     return transcript
 
@@ -85,9 +87,9 @@ def local_path(field_file):
         yield copy.name
 
 
-def run_transcription(transcript_id: int) -> Transcript | None:
+def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
     """Transcribe one queued transcript. Returns None when there was nothing to do (another worker
-    claimed it, or it was not queued)."""
+    claimed it, or it was not queued). ``progress(fraction)`` is also told, e.g. a progress bar."""
     now = timezone.now()
     claimed = Transcript.objects.filter(pk=transcript_id, status=Transcript.QUEUED).update(
         status=Transcript.RUNNING,
@@ -103,7 +105,7 @@ def run_transcription(transcript_id: int) -> Transcript | None:
     transcript = Transcript.objects.select_related("audio").get(pk=transcript_id)
     audio = transcript.audio
     engine = get_engine()
-    reporter = _ProgressReporter(transcript_id)
+    reporter = _ProgressReporter(transcript_id, also=progress)
     try:
         with local_path(audio.file) as path:
             info, segments = engine.transcribe(path, prompt=glossary_prompt(), progress=reporter)
@@ -147,11 +149,14 @@ def run_transcription(transcript_id: int) -> Transcript | None:
 class _ProgressReporter:
     """Writes progress and the heartbeat at most every couple of seconds (and always at the end)."""
 
-    def __init__(self, transcript_id: int):
+    def __init__(self, transcript_id: int, also=None):
         self.transcript_id = transcript_id
+        self.also = also
         self.last = 0.0
 
     def __call__(self, fraction: float) -> None:
+        if self.also is not None:
+            self.also(fraction)
         now = time.monotonic()
         if fraction < 1 and now - self.last < PROGRESS_EVERY_SECONDS:
             return
