@@ -19,6 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail import hooks
 
+from episodes.signal_handlers import touch_feeds
+
 from .engines import get_engine
 from .engines.base import limit_prompt
 from .models import Segment, Transcript
@@ -142,6 +144,8 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
         language=info.language,
         edited=False,
     )
+    # Feeds list transcript files: tell them (and their WebSub hubs) that something changed.
+    touch_feeds()
     transcript.refresh_from_db()
     return transcript
 

@@ -6,12 +6,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from episodes import urls as episodes_urls
+from transcripts import urls as transcripts_urls
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include(episodes_urls)),
+    path("", include(transcripts_urls)),
 ]
 
 if settings.DEBUG:

@@ -19,7 +19,7 @@ from wagtail.search import index
 from ..blocks import InterviewBodyBlock, RelatedContentBlock
 from ..categories import category_choices
 from ..fields import MillisecondsField
-from ..panels import DirectoryChecksPanel
+from ..panels import DirectoryChecksPanel, TranscriptStatusPanel
 
 PERSON_ROLES = [
     ("host", "Host"),
@@ -207,6 +207,7 @@ class EpisodePage(Page):
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
         FieldPanel("audio"),
+        TranscriptStatusPanel(heading="Transcript"),
         FieldPanel("summary"),
         FieldPanel("show_notes"),
         MultiFieldPanel(

@@ -133,3 +133,15 @@ def test_the_prompt_names_shows_people_and_hooked_terms(home_page):
 
     assert {"The Power of Coproduction", "Amara Okafor", "patient activation"} <= set(terms)
     assert prompt.startswith("Glossary: ") and "patient activation" in prompt
+
+
+def test_a_finished_transcript_refreshes_the_feeds(home_page, spoken):
+    show = ShowPageFactory(parent=home_page)
+    audio = create_audio_file(spoken, title="Fresh")  # not committed: nothing queued by itself
+    transcript = Transcript.objects.create(audio=audio, audio_sha256=audio.sha256)
+    assert show.feed_changed_at is None
+
+    run_transcription(transcript.pk)
+
+    show.refresh_from_db()
+    assert show.feed_changed_at is not None

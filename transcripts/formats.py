@@ -1,0 +1,326 @@
+"""A transcript's segments written out in the formats podcast apps, browsers and editors read, and read back.
+
+Writers take any sequence of segments: ``Segment`` rows, or mappings with the same keys (what the parsers
+return), so that an imported file can be checked or converted before anything is saved. Times are integer
+milliseconds throughout, as on ``Segment``; each format's own time notation is made only here.
+
+Caption formats (WebVTT, SRT) are cut into cues a person can read: at most ``CUE_LINES`` lines of at most
+``CUE_LINE_CHARS`` characters, the usual subtitle guideline. A Whisper segment can run for thirty seconds, so
+a long one becomes several cues, timed from its word timings when they still match its text (an editor may
+have corrected the text since) and by the share of characters otherwise. The other formats keep one entry
+per segment: they are read, not overlaid on the audio.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import srt
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+CUE_LINE_CHARS = 65
+CUE_LINES = 2
+
+
+class SegmentLike(Protocol):
+    start_ms: int
+    end_ms: int
+    text: str
+    speaker: str
+    words: list  # [[start_ms, end_ms, text, probability], ...]
+
+
+Segments = Iterable[SegmentLike | Mapping[str, Any]]
+
+
+def _field(segment: SegmentLike | Mapping[str, Any], name: str, default: Any = None) -> Any:
+    if isinstance(segment, Mapping):
+        return segment.get(name, default)
+    return getattr(segment, name, default)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One caption on screen: its time span, its lines (plain text, not yet escaped) and who speaks."""
+
+    start_ms: int
+    end_ms: int
+    lines: tuple[str, ...]
+    speaker: str = ""
+
+
+# ---------------------------------------------------------------------------------------------- cutting cues
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, CUE_LINE_CHARS, break_long_words=True, break_on_hyphens=False)
+
+
+def _timed_tokens(segment: SegmentLike | Mapping[str, Any]) -> list[tuple[str, int, int]]:
+    """The segment's words with their times, clamped into the segment.
+
+    Word timings are used only when the words still spell the segment's text; otherwise (an edited
+    segment, or none recorded) each word gets a share of the segment's time by its length.
+    """
+    start, end = int(_field(segment, "start_ms")), int(_field(segment, "end_ms"))
+    end = max(end, start)
+    text = " ".join((_field(segment, "text") or "").split())
+    words = _field(segment, "words") or []
+    tokens: list[tuple[str, int, int]] = []
+    if words and " ".join(" ".join(str(w[2]) for w in words).split()) == text:
+        for word in words:
+            for piece in str(word[2]).split():
+                w_start = min(max(int(word[0]), start), end)
+                w_end = min(max(int(word[1]), w_start), end)
+                tokens.append((piece, w_start, w_end))
+    else:
+        pieces = text.split()
+        total = sum(len(p) + 1 for p in pieces) or 1
+        done = 0
+        for piece in pieces:
+            p_start = start + (end - start) * done // total
+            done += len(piece) + 1
+            tokens.append((piece, p_start, start + (end - start) * done // total))
+
+    # A "word" longer than a line (a URL, say) is cut into line-sized pieces sharing its time.
+    cut: list[tuple[str, int, int]] = []
+    for piece, p_start, p_end in tokens:
+        if len(piece) <= CUE_LINE_CHARS:
+            cut.append((piece, p_start, p_end))
+            continue
+        parts = [piece[i : i + CUE_LINE_CHARS] for i in range(0, len(piece), CUE_LINE_CHARS)]
+        for n, part in enumerate(parts):
+            span = p_end - p_start
+            cut.append((part, p_start + span * n // len(parts), p_start + span * (n + 1) // len(parts)))
+    return cut
+
+
+def cues(segments: Segments) -> list[Cue]:
+    """Cut segments into readable cues; a segment that fits in one cue stays whole."""
+    result: list[Cue] = []
+    for segment in segments:
+        start, end = int(_field(segment, "start_ms")), int(_field(segment, "end_ms"))
+        end = max(end, start)
+        speaker = " ".join((_field(segment, "speaker") or "").split())  # one line in a cue
+        tokens = _timed_tokens(segment)
+        if not tokens:
+            continue
+        groups: list[list[tuple[str, int, int]]] = [[]]
+        for token in tokens:
+            candidate = [*groups[-1], token]
+            if groups[-1] and len(_wrap(" ".join(t[0] for t in candidate))) > CUE_LINES:
+                groups.append([token])
+            else:
+                groups[-1] = candidate
+        # Each cue runs until the next one starts, so that the captions do not blink off between them.
+        starts = [start] + [group[0][1] for group in groups[1:]]
+        ends = starts[1:] + [end]
+        for group, c_start, c_end in zip(groups, starts, ends, strict=True):
+            lines = tuple(_wrap(" ".join(t[0] for t in group)))
+            result.append(Cue(c_start, max(c_end, c_start), lines, speaker))
+    return result
+
+
+# -------------------------------------------------------------------------------------------------- writers
+
+
+def _clock(ms: int, separator: str = ".") -> str:
+    hours, rest = divmod(int(ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def _vtt_escape(text: str) -> str:
+    # WebVTT cue text has only these three escapes; escaping ">" also keeps "-->" out of a cue.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(segments: Segments, *, language: str = "") -> str:
+    """WebVTT captions, written with webvtt-py: browsers' ``<track>`` and most podcast apps read these.
+
+    A known speaker becomes a voice span (``<v Name>``), which players can show or style. webvtt-py writes
+    cue lines as given, so the text is escaped here and the voice span added here.
+    """
+    captions = []
+    for cue in cues(segments):
+        lines = [_vtt_escape(line) for line in cue.lines]
+        if cue.speaker:
+            lines[0] = f"<v {_vtt_escape(cue.speaker)}>{lines[0]}"
+            lines[-1] = f"{lines[-1]}</v>"
+        captions.append(webvtt.Caption(_clock(cue.start_ms), _clock(cue.end_ms), lines))
+    return webvtt.WebVTT(captions=captions).content
+
+
+def to_srt(segments: Segments, *, language: str = "") -> str:
+    """SubRip captions, for players and editors that predate WebVTT. SRT has no voice markup, so a known
+    speaker is named at the start of the cue's first line, as subtitlers do ("Ann: ...")."""
+    subtitles = []
+    for n, cue in enumerate(cues(segments), start=1):
+        lines = list(cue.lines)
+        if cue.speaker:
+            lines[0] = f"{cue.speaker}: {lines[0]}"
+        subtitles.append(
+            srt.Subtitle(
+                index=n,
+                start=timedelta(milliseconds=cue.start_ms),
+                end=timedelta(milliseconds=cue.end_ms),
+                content="\n".join(lines),
+            )
+        )
+    return srt.compose(subtitles)
+
+
+def to_json(segments: Segments, *, language: str = "") -> str:
+    """The Podcasting 2.0 JSON transcript: one entry per segment, times in seconds as numbers."""
+    entries = []
+    for segment in segments:
+        entry: dict[str, Any] = {}
+        speaker = (_field(segment, "speaker") or "").strip()
+        if speaker:
+            entry["speaker"] = speaker
+        entry["startTime"] = int(_field(segment, "start_ms")) / 1000
+        entry["endTime"] = int(_field(segment, "end_ms")) / 1000
+        entry["body"] = _field(segment, "text") or ""
+        entries.append(entry)
+    return json.dumps({"version": "1.0.0", "segments": entries}, ensure_ascii=False, indent=1)
+
+
+def _duration(ms: int) -> str:
+    """An HTML valid duration string, e.g. ``PT83.250S``, for ``<time datetime>``."""
+    seconds, millis = divmod(int(ms), 1000)
+    return f"PT{seconds}.{millis:03d}S" if millis else f"PT{seconds}S"
+
+
+def _display_time(ms: int) -> str:
+    hours, rest = divmod(int(ms) // 1000, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def to_html(segments: Segments, *, language: str = "") -> str:
+    """A small HTML fragment for pages and apps that show the transcript as text.
+
+    Each segment is a paragraph starting with a ``<time>`` (machine-readable offset in ``datetime``), so
+    screen readers announce where a line is and scripts can seek there; the speaker is named in text, not
+    only by style. Every piece of text is escaped: segments come from Whisper and editors.
+    """
+    lang = f' lang="{html.escape(language)}"' if language else ""
+    parts = [f'<div class="transcript"{lang}>']
+    for segment in segments:
+        start = int(_field(segment, "start_ms"))
+        speaker = (_field(segment, "speaker") or "").strip()
+        who = f'<b class="transcript-speaker">{html.escape(speaker)}:</b> ' if speaker else ""
+        parts.append(
+            f'<p data-start-ms="{start}" data-end-ms="{int(_field(segment, "end_ms"))}">'
+            f'<time datetime="{_duration(start)}">{_display_time(start)}</time> '
+            f"{who}{html.escape(_field(segment, 'text') or '')}</p>"
+        )
+    parts.append("</div>")
+    return "\n".join(parts) + "\n"
+
+
+def to_text(segments: Segments, *, language: str = "") -> str:
+    """Plain text to read or search: a line per segment, the speaker named (after a blank line) when it
+    changes. No times: those are what the other formats are for."""
+    lines: list[str] = []
+    previous = None
+    for segment in segments:
+        speaker = (_field(segment, "speaker") or "").strip()
+        text = " ".join((_field(segment, "text") or "").split())
+        if speaker and speaker != previous:
+            if lines:
+                lines.append("")
+            text = f"{speaker}: {text}"
+        previous = speaker
+        lines.append(text)
+    return "\n".join(lines) + "\n"
+
+
+Writer = Callable[..., str]
+
+# Extension -> (MIME type, writer). The MIME types are bare (the feed's podcast:transcript type attribute
+# takes no parameters); the view adds the charset when it serves text.
+FORMATS: dict[str, tuple[str, Writer]] = {
+    "vtt": ("text/vtt", to_vtt),
+    "srt": ("application/x-subrip", to_srt),
+    "json": ("application/json", to_json),
+    "html": ("text/html", to_html),
+    "txt": ("text/plain", to_text),
+}
+
+
+# -------------------------------------------------------------------------------------------------- parsers
+
+
+def _checked(parsed: list[dict], kind: str) -> list[dict]:
+    if not parsed:
+        raise ValueError(f"The {kind} file has no cues.")
+    for n, segment in enumerate(parsed, start=1):
+        if segment["end_ms"] < segment["start_ms"]:
+            raise ValueError(f"Cue {n} of the {kind} file ends before it starts.")
+    return parsed
+
+
+def parse_vtt(text: str) -> list[dict]:
+    """Segments from an existing WebVTT file (one per cue), to import a transcript made elsewhere.
+
+    Cue tags are dropped, a voice span gives the speaker, entities are decoded and the cue's lines joined.
+    Raises ValueError for anything that is not a valid WebVTT file with at least one cue.
+    """
+    if not isinstance(text, str):
+        raise ValueError("A WebVTT file must be text.")
+    try:
+        parsed = webvtt.from_string(text.lstrip("\ufeff"), strict=True)
+    except (MalformedFileError, MalformedCaptionError) as error:
+        raise ValueError(f"Not a valid WebVTT file: {error}") from error
+    segments = []
+    for n, caption in enumerate(parsed.captions):
+        speaker = caption.voice
+        segments.append(
+            {
+                "index": n,
+                "start_ms": caption.start_time.in_milliseconds(),
+                "end_ms": caption.end_time.in_milliseconds(),
+                "text": html.unescape(" ".join(caption.text.split())),
+                "speaker": html.unescape(speaker.strip()) if speaker else "",
+                "words": [],
+            }
+        )
+    return _checked(segments, "WebVTT")
+
+
+# The formatting SRT players understand: <b>, <i>, <u>, <s>, <font ...> and {\an8}-style overrides. Other
+# angle brackets are text (SRT has no escaping).
+_SRT_TAG = re.compile(r"</?(?:b|i|u|s|font)\b[^>]*>|\{\\[^}]*\}", re.IGNORECASE)
+
+
+def parse_srt(text: str) -> list[dict]:
+    """Segments from an existing SubRip file (one per cue). Formatting tags are dropped. A name at the start
+    is left in the text: "Note: ..." cannot be told from a speaker. Raises ValueError on malformed input."""
+    if not isinstance(text, str):
+        raise ValueError("An SRT file must be text.")
+    try:
+        subtitles = list(srt.parse(text.lstrip("\ufeff")))
+    except (srt.SRTParseError, ValueError) as error:
+        raise ValueError(f"Not a valid SRT file: {error}") from error
+    segments = [
+        {
+            "index": n,
+            "start_ms": subtitle.start // timedelta(milliseconds=1),
+            "end_ms": subtitle.end // timedelta(milliseconds=1),
+            "text": " ".join(_SRT_TAG.sub("", subtitle.content).split()),
+            "speaker": "",
+            "words": [],
+        }
+        for n, subtitle in enumerate(subtitles)
+    ]
+    return _checked(segments, "SRT")

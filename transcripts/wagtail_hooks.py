@@ -1,0 +1,49 @@
+from django.db.models import F
+from django.urls import reverse
+from wagtail import hooks
+
+from episodes.feeds import TRANSCRIPT_LINKS_HOOK
+
+from .formats import FORMATS
+from .models import Transcript
+
+# What the feed offers, in podcast:transcript order: captions first (apps prefer timed formats), then the
+# Podcasting 2.0 JSON and HTML. Plain text is served but not listed: it carries nothing the others lack.
+FEED_FORMATS = (("vtt", "captions"), ("srt", "captions"), ("json", None), ("html", None))
+
+
+@hooks.register(TRANSCRIPT_LINKS_HOOK)
+def transcript_links(page_ids: list[int], root_url: str) -> dict[int, list[tuple]]:
+    """Transcript links for the feed's episodes, in one query whatever their number.
+
+    Only finished transcripts of the audio's present content: a replaced file's old transcript would be
+    out of step with the enclosure.
+    """
+    if not page_ids:
+        return {}
+    rows = Transcript.objects.filter(
+        status=Transcript.DONE, audio__episodes__pk__in=page_ids, audio_sha256=F("audio__sha256")
+    ).values_list("pk", "language", "audio__episodes__pk")
+    # One reverse() per format, not per episode: "/transcripts/0.vtt" -> "/transcripts/".
+    prefixes = {
+        ext: root_url
+        + reverse("transcripts:file", kwargs={"pk": 0, "extension": ext}).removesuffix(f"0.{ext}")
+        for ext, _ in FEED_FORMATS
+    }
+    links: dict[int, list[tuple]] = {}
+    for pk, language, page_id in rows:
+        links[page_id] = [
+            (f"{prefixes[ext]}{pk}.{ext}", FORMATS[ext][0], language or None, rel)
+            for ext, rel in FEED_FORMATS
+        ]
+    return links
+
+
+@hooks.register("register_admin_viewset")
+def register_transcript_viewset():
+    from wagtail.permissions import register_permission_policy
+
+    from .viewsets import MadeByTranscriptionPolicy, TranscriptViewSet
+
+    register_permission_policy(Transcript, MadeByTranscriptionPolicy(Transcript))
+    return TranscriptViewSet("transcripts_admin")
