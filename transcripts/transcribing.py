@@ -14,6 +14,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -58,10 +59,12 @@ def request_transcription(audio, *, force: bool = False, enqueue: bool = True) -
 
 
 def vocabulary() -> list[str]:
-    """Names and terms the engine should spell as we do: shows, people, and whatever hooks add."""
+    """Names and terms the engine should spell as we do: the TRANSCRIPTION_VOCABULARY setting, shows,
+    people, and whatever hooks add."""
     from episodes.models import Person, ShowPage
 
-    terms = list(ShowPage.objects.live().values_list("title", flat=True))
+    terms = list(getattr(settings, "TRANSCRIPTION_VOCABULARY", []))
+    terms += ShowPage.objects.live().values_list("title", flat=True)
     terms += Person.objects.values_list("name", flat=True)
     for fn in hooks.get_hooks(VOCABULARY_HOOK):
         terms += list(fn())

@@ -123,7 +123,8 @@ def test_an_editors_corrections_are_kept_unless_they_ask(spoken, django_capture_
     assert (transcript.edited, transcript.attempts, transcript.audio_sha256) == (False, 2, "0" * 64)
 
 
-def test_the_prompt_names_shows_people_and_hooked_terms(home_page):
+def test_the_prompt_names_shows_people_and_hooked_terms(home_page, settings):
+    settings.TRANSCRIPTION_VOCABULARY = ["teach-back"]
     ShowPageFactory(parent=home_page, title="The Power of Coproduction")
     PersonFactory(name="Amara Okafor")
 
@@ -131,7 +132,7 @@ def test_the_prompt_names_shows_people_and_hooked_terms(home_page):
         terms = vocabulary()
         prompt = glossary_prompt()
 
-    assert {"The Power of Coproduction", "Amara Okafor", "patient activation"} <= set(terms)
+    assert {"teach-back", "The Power of Coproduction", "Amara Okafor", "patient activation"} <= set(terms)
     assert prompt.startswith("Glossary: ") and "patient activation" in prompt
 
 

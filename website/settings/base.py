@@ -133,6 +133,10 @@ AUDIO_ACCEL_REDIRECT_PREFIX = env.str("AUDIO_ACCEL_REDIRECT_PREFIX", default="/p
 # WebSub hubs told when a feed changes (comma-separated URLs), e.g. https://pubsubhubbub.appspot.com/
 WEBSUB_HUBS = env.list("WEBSUB_HUBS", default=[])
 
+# Words the transcription engine should spell as we do, besides show titles, people's names and (later)
+# concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
+TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coproduction"])
+
 # Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
 # (search and reference index updates, image focal points) and WebSub pings use the "default" queue;
 # transcription, which takes minutes, has its own "transcription" queue so that it can get its own
