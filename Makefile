@@ -38,9 +38,10 @@ system-deps: ## Install the Debian packages the tests and demo audio need (espea
 install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 
 .PHONY: setup
-setup: install ## Migrate the database and load the demo content (idempotent)
+setup: install ## Migrate, load the demo content and queue any missing transcripts (idempotent)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py transcribe --missing
 
 .PHONY: run
 run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000), with demo content
