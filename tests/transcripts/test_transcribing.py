@@ -146,3 +146,29 @@ def test_a_finished_transcript_refreshes_the_feeds(home_page, spoken):
 
     show.refresh_from_db()
     assert show.feed_changed_at is not None
+
+
+def test_an_upload_rolled_back_queues_nothing(spoken, django_capture_on_commit_callbacks):
+    from django.db import transaction
+    from django_tasks.signals import task_enqueued
+
+    enqueued = []
+
+    def record(sender, task_result, **kwargs):
+        enqueued.append(task_result.task.func.__name__)  # search indexing is enqueued at once: not ours
+
+    task_enqueued.connect(record)
+    self_cleanup = lambda: task_enqueued.disconnect(record)  # noqa: E731
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        create_audio_file(spoken, title="Never kept")
+        raise RuntimeError("the editor's save failed")
+
+    self_cleanup()
+    assert callbacks == []
+    assert "transcribe_audio" not in enqueued  # neither queued later nor run at once
+    assert not AudioFile.objects.exists()
+    assert not Transcript.objects.exists()
