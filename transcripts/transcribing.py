@@ -11,11 +11,12 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail import hooks
@@ -29,6 +30,7 @@ from .models import Segment, Transcript
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+MAX_ATTEMPTS = 3
 PROGRESS_EVERY_SECONDS = 2.0
 # Wagtail hook: ``fn() -> iterable of str``, words the engine should spell right (the concepts app adds
 # its terms and aliases).
@@ -58,6 +60,40 @@ def request_transcription(audio, *, force: bool = False, enqueue: bool = True) -
     return transcript
 
 
+def lease_seconds() -> int:
+    """How long a RUNNING transcript may go without a heartbeat before its worker is presumed dead."""
+    return getattr(settings, "TRANSCRIPTION_LEASE_SECONDS", 600)
+
+
+def requeue_stale() -> list[int]:
+    """Queue again the transcripts whose worker stopped beating (killed, machine lost).
+
+    The task queue's database backend leaves such a task RUNNING for ever, so the transcript's own
+    heartbeat decides. A transcript that has used up its attempts is marked FAILED instead. Returns the
+    ids queued again.
+    """
+    from .tasks import transcribe_audio
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=lease_seconds())
+    stale = Transcript.objects.filter(status=Transcript.RUNNING, heartbeat_at__lt=cutoff)
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Transcript.FAILED,
+        finished_at=timezone.now(),
+        error=f"The worker stopped {MAX_ATTEMPTS} times while transcribing; not tried again.",
+    )
+    requeued = []
+    for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
+        # Only if still stale: another process may have requeued it since the query.
+        if Transcript.objects.filter(pk=pk, status=Transcript.RUNNING, heartbeat_at__lt=cutoff).update(
+            status=Transcript.QUEUED, queued_at=timezone.now()
+        ):
+            requeued.append(pk)
+            transaction.on_commit(lambda pk=pk: transcribe_audio.enqueue(pk))
+    if requeued:
+        logger.warning("Queued again transcripts whose worker stopped: %s", requeued)
+    return requeued
+
+
 def vocabulary() -> list[str]:
     """Names and terms the engine should spell as we do: the TRANSCRIPTION_VOCABULARY setting, shows,
     people, and whatever hooks add."""
@@ -74,6 +110,31 @@ def vocabulary() -> list[str]:
 def glossary_prompt() -> str:
     terms = vocabulary()
     return limit_prompt("Glossary: " + ", ".join(terms) + ".") if terms else ""
+
+
+@contextmanager
+def heartbeat(transcript_id: int, every: float):
+    """Beat every ``every`` seconds from a thread while the engine works, even through stretches that
+    report no progress (loading the model, decoding, long silences), so that only a dead worker's
+    transcript goes stale."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(every):
+                Transcript.objects.filter(pk=transcript_id, status=Transcript.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()  # the thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{transcript_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 @contextmanager
@@ -112,7 +173,7 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
     engine = get_engine()
     reporter = _ProgressReporter(transcript_id, also=progress)
     try:
-        with local_path(audio.file) as path:
+        with heartbeat(transcript_id, lease_seconds() / 4), local_path(audio.file) as path:
             info, segments = engine.transcribe(path, prompt=glossary_prompt(), progress=reporter)
             Segment.objects.filter(transcript=transcript).delete()
             batch: list[Segment] = []

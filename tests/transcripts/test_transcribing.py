@@ -172,3 +172,50 @@ def test_an_upload_rolled_back_queues_nothing(spoken, django_capture_on_commit_c
     assert "transcribe_audio" not in enqueued  # neither queued later nor run at once
     assert not AudioFile.objects.exists()
     assert not Transcript.objects.exists()
+
+
+def test_work_left_by_a_dead_worker_is_queued_again_and_done_once(spoken, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from transcripts.transcribing import requeue_stale
+
+    audio = create_audio_file(spoken, title="Interrupted")
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    # As a worker killed mid-job leaves it: RUNNING, some segments written, heartbeat long stopped.
+    transcript = Transcript.objects.create(
+        audio=audio, audio_sha256=audio.sha256, status="running", attempts=1, heartbeat_at=long_ago
+    )
+    transcript.segments.create(index=0, start_ms=0, end_ms=10, text="half")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale() == [transcript.pk]
+
+    transcript.refresh_from_db()
+    assert (transcript.status, transcript.attempts) == ("done", 2)
+    indexes = list(transcript.segments.values_list("index", flat=True))
+    assert indexes == list(range(len(indexes))) and "half" not in transcript.segments.values_list(
+        "text", flat=True
+    )
+
+
+def test_a_live_worker_is_left_alone_and_a_hopeless_job_fails(spoken):
+    from django.utils import timezone
+
+    from transcripts.transcribing import MAX_ATTEMPTS, requeue_stale
+
+    alive = Transcript.objects.create(
+        audio=create_audio_file(spoken, title="Alive"), status="running", heartbeat_at=timezone.now()
+    )
+    hopeless = Transcript.objects.create(
+        audio=create_audio_file(spoken, title="Hopeless"),
+        status="running",
+        attempts=MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timezone.timedelta(hours=1),
+    )
+
+    assert requeue_stale() == []
+
+    alive.refresh_from_db()
+    hopeless.refresh_from_db()
+    assert alive.status == "running"
+    assert hopeless.status == "failed" and "stopped 3 times" in hopeless.error

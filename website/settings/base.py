@@ -137,6 +137,9 @@ WEBSUB_HUBS = env.list("WEBSUB_HUBS", default=[])
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
 TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coproduction"])
 
+# A RUNNING transcript whose worker has not beaten for this long is queued again (its worker died).
+TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
+
 # Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
 # (search and reference index updates, image focal points) and WebSub pings use the "default" queue;
 # transcription, which takes minutes, has its own "transcription" queue so that it can get its own

@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from episodes.models import AudioFile
 from transcripts.models import Transcript
-from transcripts.transcribing import request_transcription, run_transcription
+from transcripts.transcribing import request_transcription, requeue_stale, run_transcription
 
 
 class Command(BaseCommand):
@@ -26,6 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, ids, every, missing, sync, force, verbosity, **options):
         if not (ids or every or missing):
             raise CommandError("Name audio file ids, or use --all or --missing.")
+        for pk in requeue_stale():
+            self.stdout.write(f"Queued again (its worker stopped): transcript {pk}")
         audio = AudioFile.objects.order_by("pk")
         if ids:
             audio = audio.filter(pk__in=ids)
