@@ -194,9 +194,7 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
             Segment.objects.bulk_create(batch)
     except Exception as exc:
         logger.exception("Transcription of %s failed", audio)
-        Transcript.objects.filter(pk=transcript_id).update(
-            status=Transcript.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
+        _failed(transcript_id, f"{type(exc).__name__}: {exc}")
         raise
     Transcript.objects.filter(pk=transcript_id).update(
         status=Transcript.DONE,
@@ -212,6 +210,30 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
     touch_feeds()
     transcript.refresh_from_db()
     return transcript
+
+
+def retry_delays() -> list[int]:
+    """Seconds to wait before each retry of a failed run (a storage hiccup, a worker out of memory)."""
+    return list(getattr(settings, "TRANSCRIPTION_RETRY_DELAYS", [60, 600]))
+
+
+def _failed(transcript_id: int, error: str) -> None:
+    """Record a failed run; queue a later retry while attempts remain and the queue can defer work."""
+    from .tasks import transcribe_audio
+
+    attempts = Transcript.objects.values_list("attempts", flat=True).get(pk=transcript_id)
+    delays = retry_delays()
+    can_defer = transcribe_audio.get_backend().supports_defer
+    if attempts < MAX_ATTEMPTS and attempts <= len(delays) and can_defer:
+        run_after = timezone.now() + timezone.timedelta(seconds=delays[attempts - 1])
+        Transcript.objects.filter(pk=transcript_id).update(
+            status=Transcript.QUEUED, error=f"{error} (trying again at {run_after:%H:%M:%S} UTC)"
+        )
+        transaction.on_commit(lambda: transcribe_audio.using(run_after=run_after).enqueue(transcript_id))
+        return
+    Transcript.objects.filter(pk=transcript_id).update(
+        status=Transcript.FAILED, error=error, finished_at=timezone.now()
+    )
 
 
 class _ProgressReporter:

@@ -219,3 +219,27 @@ def test_a_live_worker_is_left_alone_and_a_hopeless_job_fails(spoken):
     hopeless.refresh_from_db()
     assert alive.status == "running"
     assert hopeless.status == "failed" and "stopped 3 times" in hopeless.error
+
+
+def test_a_failed_run_is_retried_later_on_a_queue_that_can_wait(
+    spoken, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from transcripts.tasks import transcribe_audio
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "transcription"]}
+    }
+    audio = create_audio_file(spoken, title="Storage hiccup")
+    transcript = Transcript.objects.create(audio=audio, audio_sha256=audio.sha256)
+    audio.file.storage.delete(audio.file.name)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception):  # noqa: B017
+        run_transcription(transcript.pk)
+
+    transcript.refresh_from_db()
+    assert transcript.status == "queued" and "trying again at" in transcript.error
+    (retry,) = DBTaskResult.objects.filter(task_path=transcribe_audio.module_path)
+    assert retry.args_kwargs["args"] == [transcript.pk]
+    assert retry.run_after is not None
