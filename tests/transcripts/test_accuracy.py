@@ -70,3 +70,32 @@ def test_the_glossary_prompt_raises_the_recall_of_our_terms(spoken, settings):
 
     assert with_glossary > without, (without, with_glossary)
     assert with_glossary >= 0.8
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A held two-note chord: music without words.
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=220:duration=6",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=6",
+        ]
+        + ["-filter_complex", "amix=inputs=2"],
+        # Pink noise: a room, traffic, a fan.
+        ["-f", "lavfi", "-i", "anoisesrc=d=5:c=pink:a=0.3"],
+    ],
+    ids=["music", "noise"],
+)
+def test_music_and_noise_give_no_invented_text(tmp_path, source):
+    import subprocess
+
+    path = tmp_path / "no-speech.mp3"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *source, "-ac", "1", str(path)], check=True)
+
+    assert hear(path) == ""
