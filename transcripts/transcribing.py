@@ -35,6 +35,9 @@ PROGRESS_EVERY_SECONDS = 2.0
 # Wagtail hook: ``fn() -> iterable of str``, words the engine should spell right (the concepts app adds
 # its terms and aliases).
 VOCABULARY_HOOK = "transcription_vocabulary"
+# Wagtail hook: ``fn(transcript)``, called after a transcript is finished or its segments are replaced
+# (re-run, editor's corrections, import); the concepts app links concepts to its segments.
+TRANSCRIPT_CHANGED_HOOK = "transcript_changed"
 
 
 def request_transcription(audio, *, force: bool = False, enqueue: bool = True) -> Transcript:
@@ -206,10 +209,17 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
         language=info.language,
         edited=False,
     )
-    # Feeds list transcript files: tell them (and their WebSub hubs) that something changed.
-    touch_feeds()
     transcript.refresh_from_db()
+    transcript_changed(transcript)
     return transcript
+
+
+def transcript_changed(transcript: Transcript) -> None:
+    """Tell whoever depends on a transcript's segments that they changed: feeds (and their WebSub hubs)
+    list transcript files, and ``transcript_changed`` hooks (concept linking) read the segments."""
+    touch_feeds()
+    for fn in hooks.get_hooks(TRANSCRIPT_CHANGED_HOOK):
+        fn(transcript)
 
 
 def retry_delays() -> list[int]:
