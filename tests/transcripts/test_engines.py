@@ -254,3 +254,25 @@ def test_limit_prompt_respects_a_smaller_limit(count_tokens):
     assert limited
     assert (GLOSSARY * 5).strip().endswith(limited)
     assert count_tokens(limited) <= 20
+
+
+def test_long_audio_is_transcribed_window_by_window(engine, speech_file, transcribed):
+    """With 4-second windows the 16-second file is decoded in pieces cut between words; the pieces'
+    segments come back on the file's own clock, and the speech is heard as well as in one piece."""
+    windowed = FasterWhisperEngine(window_seconds=4)
+    windowed._whisper = engine.load()  # the same model, loaded once for the session
+    reports = []
+    info, segments = windowed.transcribe(str(speech_file), progress=reports.append)
+    segments = list(segments)
+
+    assert info == transcribed["info"]
+    previous_end = 0
+    for segment in segments:
+        assert previous_end <= segment.start_ms <= segment.end_ms <= info.duration_ms
+        assert all(segment.start_ms <= w.start_ms <= w.end_ms <= segment.end_ms for w in segment.words)
+        previous_end = segment.end_ms
+    # Later windows' text is placed late in the file, not at their own zero.
+    assert segments[-1].start_ms > 8_000
+    heard = set().union(*(words_of(segment.text) for segment in segments))
+    assert len(heard & EXPECTED_WORDS) >= len(EXPECTED_WORDS) - 2, heard
+    assert reports == sorted(reports) and reports[-1] == 1.0

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import audio
 from .base import (
     WHISPER_PROMPT_TOKENS,
     BaseEngine,
@@ -35,7 +37,8 @@ def _looks_like_path(model: str) -> bool:
 class FasterWhisperEngine(BaseEngine):
     """Options: ``model`` (a local CTranslate2 model directory, or a faster-whisper model name such as
     ``"small.en"`` already in the Hugging Face cache; default: the bundled tiny.en), ``device``,
-    ``compute_type``, ``cpu_threads`` (0: CTranslate2's default) and ``beam_size``.
+    ``compute_type``, ``cpu_threads`` (0: CTranslate2's default), ``beam_size`` and ``window_seconds`` (how
+    much decoded audio is held at once; see ``transcripts.engines.audio``).
 
     A worker never downloads a model: a name that is not cached is an error asking for a local path.
     """
@@ -50,6 +53,7 @@ class FasterWhisperEngine(BaseEngine):
         compute_type: str = "int8",
         cpu_threads: int = 0,
         beam_size: int = 5,
+        window_seconds: float = 300,
         **options,
     ):
         super().__init__(
@@ -58,6 +62,7 @@ class FasterWhisperEngine(BaseEngine):
             compute_type=compute_type,
             cpu_threads=cpu_threads,
             beam_size=beam_size,
+            window_seconds=window_seconds,
             **options,
         )
         self.model = str(model) if model is not None else default_model()
@@ -65,6 +70,7 @@ class FasterWhisperEngine(BaseEngine):
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
+        self.window_seconds = window_seconds
         self._whisper = None
         self._lock = threading.Lock()
 
@@ -120,50 +126,76 @@ class FasterWhisperEngine(BaseEngine):
         language: str | None = None,
         progress: Progress | None = None,
     ) -> tuple[TranscriptionInfo, Iterator[SegmentResult]]:
-        import av.error
-
+        """Decodes and transcribes the file a window at a time (``audio.windows``), so memory stays flat
+        however long the episode. The first window is decoded here, to learn the language (a
+        multilingual model detects it there and keeps it for the rest of the file)."""
         whisper = self.load()
+        name = os.path.basename(path)
         try:
-            segments, info = whisper.transcribe(
-                str(path),
-                language=language,
-                beam_size=self.beam_size,
-                initial_prompt=self.limit_prompt(prompt) or None,
-                # Silero VAD skips silence, where Whisper would otherwise invent text.
-                vad_filter=True,
-                word_timestamps=True,
-                # Each window decoded afresh: a mistake cannot repeat itself down the file.
-                condition_on_previous_text=False,
-            )
-        except (av.error.FFmpegError, OSError, ValueError) as error:
-            raise EngineError(f"Cannot read {os.path.basename(path)} as audio: {error}") from error
-        duration_ms = ms(info.duration)
-        result = TranscriptionInfo(language=info.language, duration_ms=duration_ms)
-        return result, self._results(segments, duration_ms, progress)
+            total_ms = audio.duration_ms(path)
+            pieces = audio.windows(path, window_seconds=self.window_seconds)
+            first = next(pieces, None)
+        except audio.AudioDecodeError as error:
+            raise EngineError(f"Cannot read {name} as audio: {error}") from error
+        if first is None:
+            return TranscriptionInfo(language=language or "", duration_ms=total_ms), iter(())
+        options = {
+            "beam_size": self.beam_size,
+            "initial_prompt": self.limit_prompt(prompt) or None,
+            # Silero VAD skips silence, where Whisper would otherwise invent text.
+            "vad_filter": True,
+            "word_timestamps": True,
+            # Each window decoded afresh: a mistake cannot repeat itself down the file.
+            "condition_on_previous_text": False,
+        }
+        try:
+            segments, info = whisper.transcribe(first.samples, language=language, **options)
+        except (RuntimeError, ValueError) as error:
+            raise EngineError(f"Transcription failed: {error}") from error
+        total_ms = max(total_ms, first.duration_ms)
+        result = TranscriptionInfo(language=info.language, duration_ms=total_ms)
 
-    def _results(self, segments, duration_ms: int, progress: Progress | None) -> Iterator[SegmentResult]:
+        def rest():
+            try:
+                for window in pieces:
+                    more, _ = whisper.transcribe(window.samples, language=info.language, **options)
+                    yield window, more
+            except audio.AudioDecodeError as error:
+                raise EngineError(f"Cannot read {name} as audio: {error}") from error
+
+        windows = itertools.chain([(first, segments)], rest())
+        return result, self._results(windows, total_ms, progress)
+
+    def _results(self, windows, total_ms: int, progress: Progress | None) -> Iterator[SegmentResult]:
         done = 0.0
         try:
-            for segment in segments:
-                start_ms, end_ms = ms(segment.start), min(ms(segment.end), duration_ms)
-                result = SegmentResult(
-                    start_ms=start_ms,
-                    end_ms=end_ms,
-                    text=segment.text.strip(),
-                    words=tuple(
-                        Word(
-                            start_ms=max(ms(word.start), start_ms),
-                            end_ms=max(min(ms(word.end), end_ms), start_ms),
-                            text=word.word.strip(),
-                            probability=word.probability,
-                        )
-                        for word in segment.words or ()
-                    ),
-                )
-                if progress and duration_ms:
-                    done = max(done, min(end_ms / duration_ms, 1.0))
+            for window, segments in windows:
+                offset, window_end = window.offset_ms, window.offset_ms + window.duration_ms
+                for segment in segments:
+                    start_ms = min(offset + ms(segment.start), window_end)
+                    end_ms = max(min(offset + ms(segment.end), window_end), start_ms)
+                    result = SegmentResult(
+                        start_ms=start_ms,
+                        end_ms=end_ms,
+                        text=segment.text.strip(),
+                        words=tuple(
+                            Word(
+                                start_ms=max(offset + ms(word.start), start_ms),
+                                end_ms=max(min(offset + ms(word.end), end_ms), start_ms),
+                                text=word.word.strip(),
+                                probability=word.probability,
+                            )
+                            for word in segment.words or ()
+                        ),
+                    )
+                    if progress and total_ms:
+                        done = max(done, min(end_ms / total_ms, 1.0))
+                        progress(done)
+                    yield result
+                # A window that ends in silence reported nothing for it: report its end.
+                if progress and total_ms and done < window_end / total_ms < 1.0:
+                    done = window_end / total_ms
                     progress(done)
-                yield result
         except (RuntimeError, ValueError) as error:
             raise EngineError(f"Transcription failed: {error}") from error
         if progress:
