@@ -24,7 +24,12 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("featured_show")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["episodes.ShowPage", "episodes.InterviewIndexPage", "website.FeedbackFormPage"]
+    subpage_types = [
+        "episodes.ShowPage",
+        "episodes.InterviewIndexPage",
+        "concepts.ConceptIndexPage",
+        "website.FeedbackFormPage",
+    ]
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):

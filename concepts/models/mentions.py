@@ -1,0 +1,133 @@
+from datetime import UTC, datetime
+
+from django.db import models
+from django.db.models import Q
+from wagtail.models import Page
+
+
+class MentionQuerySet(models.QuerySet):
+    def visible(self):
+        """Mentions a visitor may see: not hidden by an editor, on live pages without view restrictions,
+        of live concepts."""
+        public = Page.objects.live().public().values("pk")
+        return self.filter(hidden=False, page__in=public, concept__live=True)
+
+
+class Mention(models.Model):
+    """A place where a concept's term or alias is said (a transcript segment) or written (a block of an
+    interview). Found by ``concepts.linking``, never typed in; an editor can hide a wrong one, and a
+    hidden mention stays hidden when linking runs again."""
+
+    concept = models.ForeignKey("concepts.ConceptPage", on_delete=models.CASCADE, related_name="mentions")
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        on_delete=models.CASCADE,
+        related_name="concept_mentions",
+        help_text="The episode or interview where it is discussed.",
+    )
+    segment = models.ForeignKey(
+        "transcripts.Segment", null=True, blank=True, on_delete=models.CASCADE, related_name="mentions"
+    )
+    block_id = models.CharField(
+        max_length=64, blank=True, help_text="For written text: the id of the interview's body block."
+    )
+    start_ms = models.PositiveIntegerField(null=True, blank=True)
+    quote = models.TextField(help_text="The sentence where the term occurs.")
+    hidden = models.BooleanField(default=False, help_text="A wrong match: not shown anywhere.")
+    found_at = models.DateTimeField(auto_now=True)
+
+    objects = MentionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["page", "start_ms", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concept", "page", "segment"],
+                condition=Q(segment__isnull=False),
+                name="unique_segment_mention",
+            ),
+            models.UniqueConstraint(
+                fields=["concept", "page", "block_id"],
+                condition=Q(segment__isnull=True),
+                name="unique_text_mention",
+            ),
+        ]
+        indexes = [models.Index(fields=["page", "concept"])]
+
+    def __str__(self):
+        return f"{self.concept} in {self.page}"
+
+
+class Moment:
+    """A mention as the pages show it: a quote and a link that opens the page playing from that time."""
+
+    def __init__(self, page, start_ms, quote, *, by_hand=False):
+        self.page, self.start_ms, self.quote, self.by_hand = page, start_ms, quote, by_hand
+
+    @property
+    def seconds(self) -> int | None:
+        return None if self.start_ms is None else self.start_ms // 1000
+
+    @property
+    def url(self) -> str:
+        url = self.page.url or ""
+        return url if self.start_ms is None else f"{url}?t={self.seconds}"
+
+
+def moments_for_concept(concept) -> list[tuple]:
+    """``[(page, [Moment, ...]), ...]`` for one concept: its visible mentions and the live, public pages
+    linked by hand, grouped by page (newest first), moments in time order. A constant number of queries
+    whatever the number of pages."""
+    from .pages import ManualMention
+
+    rows = list(
+        Mention.objects.visible()
+        .filter(concept=concept)
+        .order_by("page_id", "start_ms", "pk")
+        .values_list("page_id", "start_ms", "quote")
+    )
+    manual = list(
+        ManualMention.objects.filter(page=concept, target__in=Page.objects.live().public().values("pk"))
+        .order_by("sort_order")
+        .values_list("target_id", "start_ms", "note")
+    )
+    page_ids = {row[0] for row in rows} | {row[0] for row in manual}
+    pages = {page.pk: page for page in Page.objects.filter(pk__in=page_ids).specific()}
+    grouped: dict[int, list[Moment]] = {}
+    for page_id, start_ms, note in manual:
+        grouped.setdefault(page_id, []).append(Moment(pages[page_id], start_ms, note, by_hand=True))
+    for page_id, start_ms, quote in rows:
+        grouped.setdefault(page_id, []).append(Moment(pages[page_id], start_ms, quote))
+    for moments in grouped.values():
+        moments.sort(key=lambda m: (m.start_ms is None, m.start_ms or 0))
+    order = sorted(grouped, key=lambda pk: _published(pages[pk]), reverse=True)
+    return [(pages[pk], grouped[pk]) for pk in order]
+
+
+def _published(page):
+    """When a page came out, for ordering newest first (an episode's own date, else Wagtail's)."""
+    date = getattr(page, "publication_date", None) or page.first_published_at
+    return (date or datetime.min.replace(tzinfo=UTC), page.pk)
+
+
+def concepts_on_page(page) -> list[tuple]:
+    """``[(concept, first Moment or None), ...]``: the live concepts discussed on ``page`` (found or
+    linked by hand), A to Z, each with the earliest moment it comes up."""
+    from .pages import ConceptPage, ManualMention
+
+    first: dict[int, tuple] = {}
+    rows = (
+        Mention.objects.filter(page=page, hidden=False, concept__live=True)
+        .order_by("concept_id", "start_ms", "pk")
+        .values_list("concept_id", "start_ms", "quote")
+    )
+    for concept_id, start_ms, quote in rows:
+        first.setdefault(concept_id, (start_ms, quote))
+    for concept_id, start_ms, note in ManualMention.objects.filter(target=page).values_list(
+        "page_id", "start_ms", "note"
+    ):
+        known = first.get(concept_id)
+        if known is None or (start_ms is not None and (known[0] is None or start_ms < known[0])):
+            first[concept_id] = (start_ms, note)
+    concepts = ConceptPage.objects.live().public().filter(pk__in=first).order_by("title")
+    return [(concept, Moment(page, *first[concept.pk])) for concept in concepts]
