@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from wagtail.models import Page, PageLogEntry, Revision, Site
 
+from concepts.models import ConceptPage, Mention
 from episodes.audioinfo import inspect_audio
 from episodes.models import AudioFile, Chapter, InterviewPage, Person, ShowPage
-from website.demo import content
+from website.demo import concepts, content
 from website.demo.synthesis import AUDIO_DIR, chapter_problems, speak_episode
 from website.models import FeedbackFormField, FeedbackFormPage
 
@@ -59,7 +60,8 @@ def snapshot() -> dict:
 def test_a_second_run_creates_nothing_and_changes_nothing(home_page, login_file, settings):
     load_demo(login_file)
     first, files = snapshot(), media_files(settings)
-    assert len(first["pages"]) == 3 + len(content.EPISODES) + 3  # root, home, show, episodes, 3 others
+    # root, home, show, episodes, interview index and interview, feedback form, concept index, concepts
+    assert len(first["pages"]) == 3 + len(content.EPISODES) + 3 + 1 + len(concepts.CONCEPTS)
     assert len(first["people"]) == len(content.PEOPLE)
     assert len(first["audio"]) == len(content.EPISODES) == len(files)
     assert len(first["users"]) == 1
@@ -115,6 +117,27 @@ def test_the_demo_site_has_a_show_with_episodes_an_interview_and_a_feedback_form
     for page in (show, episodes[0], interview, feedback):
         assert client.get(page.url).status_code == 200
     assert client.get(episodes[0].audio.url).status_code == 200
+
+
+def test_the_demo_glossary_has_eight_related_concepts_linked_to_the_interview(
+    client, home_page, login_file, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the linking tasks run after commit
+        load_demo(login_file)
+
+    glossary = ConceptPage.objects.live().order_by("title")
+    assert glossary.count() >= 8
+    for concept in glossary:
+        assert concept.definition and concept.body and concept.related_concepts().exists(), concept
+    coproduction = glossary.get(slug="coproduction")
+    assert "Mutual respect" in [c.title for c in coproduction.related_concepts()]
+    assert "Coproduction" in [c.title for c in glossary.get(slug="mutual-respect").related_concepts()]
+    interview = InterviewPage.objects.get(slug=content.INTERVIEW.slug)
+    safety = Mention.objects.get(page=interview, concept__slug="safety-culture")
+    assert "safety culture" in safety.quote
+    index_html = client.get(coproduction.get_parent().url).content.decode()
+    assert all(concept.title in index_html for concept in glossary)
+    assert interview.url in client.get(safety.concept.url).content.decode()
 
 
 def test_a_failure_part_way_leaves_no_content_and_no_stored_audio(

@@ -333,7 +333,8 @@ INTERVIEW = DemoInterview(
                 "text": (
                     "<p>Because they were noticing things before we did. A daughter would tell us her mother "
                     "was not herself hours before the observations changed, and we used to write that down "
-                    "as anxiety. Now we treat it as information, and every bedside has a number to call.</p>"
+                    "as anxiety. Now we treat it as information, and every bedside has a number to call. "
+                    "That is what a safety culture looks like from the bed.</p>"
                 ),
             },
         ),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import transaction
 from wagtail.models import Page, Site
 
+from concepts.models import ConceptIndexPage, ConceptPage, RelatedConcept
 from episodes.fields import parse_timestamp
 from episodes.models import (
     AudioFile,
@@ -32,7 +33,7 @@ from episodes.publishing import add_page, discard_stored_file
 from episodes.uploads import create_audio_file
 from website.models import FeedbackFormField, FeedbackFormPage, HomePage
 
-from . import content
+from . import concepts, content
 from .synthesis import AUDIO_DIR, chapter_problems
 
 Log = Callable[[str], None]
@@ -59,6 +60,7 @@ def load_demo(*, user=None, log: Log = lambda message: None) -> HomePage:
             for episode in content.EPISODES:
                 loader.episode(show, episode, people)
             loader.interview(loader.interview_index(), show, people)
+            loader.concepts(loader.concept_index())
             loader.feedback_form()
             loader.home_page(show)
             loader.site(site)
@@ -210,6 +212,39 @@ class _Loader:
                 }
             )
         return blocks
+
+    def concept_index(self) -> ConceptIndexPage:
+        return self.page(
+            self.home, concepts.CONCEPT_INDEX["slug"], lambda: ConceptIndexPage(**concepts.CONCEPT_INDEX)
+        )
+
+    def concepts(self, index: ConceptIndexPage) -> None:
+        """The glossary's concepts; then, on those created now, their related concepts (which may be
+        created later in the list), published as a second revision."""
+        created: list[tuple[ConceptPage, concepts.DemoConcept]] = []
+        for text in concepts.CONCEPTS:
+
+            def build(text=text):
+                page = ConceptPage(
+                    title=text.title,
+                    slug=text.slug,
+                    other_names="\n".join(text.aliases),
+                    definition=text.definition,
+                    body=text.body,
+                    spectrum=text.spectrum,
+                    references=[{"type": "reference", "value": {"citation": c}} for c in text.references],
+                )
+                created.append((page, text))
+                return page
+
+            self.page(index, text.slug, build)
+        by_slug = {page.slug: page for page in ConceptPage.objects.child_of(index)}
+        for page, text in created:
+            page.related_links = [
+                RelatedConcept(concept=by_slug[slug]) for slug in text.related if slug in by_slug
+            ]
+            if page.related_links.exists():
+                page.save_revision(user=self.user).publish(user=self.user)
 
     def feedback_form(self) -> FeedbackFormPage:
         text = content.FEEDBACK_FORM
