@@ -1,4 +1,13 @@
+from .learning import LearningPathPage, LearningPathStep
 from .mentions import Mention
 from .pages import ConceptIndexPage, ConceptPage, ManualMention, RelatedConcept
 
-__all__ = ["ConceptIndexPage", "ConceptPage", "ManualMention", "Mention", "RelatedConcept"]
+__all__ = [
+    "ConceptIndexPage",
+    "ConceptPage",
+    "LearningPathPage",
+    "LearningPathStep",
+    "ManualMention",
+    "Mention",
+    "RelatedConcept",
+]

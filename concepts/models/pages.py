@@ -21,6 +21,8 @@ from episodes.blocks import RelatedContentBlock
 from episodes.fields import MillisecondsField
 
 from ..matching import name_pattern
+from ..spectrum import layout, spectrum_points
+from .learning import LearningPathPage
 
 SPECTRUM_HELP = (
     "Where this idea mostly lives, from 0 (the professional leads: emergency care, surgery, critical care) "
@@ -45,7 +47,7 @@ class ConceptIndexPage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["website.HomePage"]
-    subpage_types = ["concepts.ConceptPage"]
+    subpage_types = ["concepts.ConceptPage", "concepts.LearningPathPage"]
     max_count = 1
 
     def concepts(self):
@@ -74,6 +76,8 @@ class ConceptIndexPage(Page):
             letters.setdefault(concept.title[:1].upper(), []).append(concept)
         context["letters"] = letters
         context["concepts"] = concepts
+        context["figure"] = layout(spectrum_points(self))
+        context["learning_paths"] = self.get_children().live().public().type(LearningPathPage).specific()
         return context
 
 

@@ -1,7 +1,7 @@
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
@@ -203,6 +203,15 @@ class EpisodePage(Page):
     related = StreamField(
         RelatedContentBlock(), blank=True, verbose_name="further reading", use_json_field=True
     )
+    spectrum = models.PositiveSmallIntegerField(
+        "place on the coproduction spectrum",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="Where the care this episode is about sits, from 0 (the professional leads: emergency "
+        "care, surgery, critical care) to 100 (the person leads: self-care, daily living). Optional; shown "
+        "on the concepts page's spectrum figure.",
+    )
 
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
@@ -218,6 +227,7 @@ class EpisodePage(Page):
                 ),
                 FieldPanel("explicit"),
                 FieldPanel("artwork"),
+                FieldPanel("spectrum"),
             ],
             heading="Episode details",
         ),
