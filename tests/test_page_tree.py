@@ -3,6 +3,7 @@
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
+from concepts.models import ConceptIndexPage
 from episodes.models import EpisodePage, InterviewIndexPage, InterviewPage, ShowPage
 from website.models import FeedbackFormPage, HomePage
 
@@ -11,7 +12,9 @@ class PageTreeRulesTests(WagtailPageTestCase):
     def test_home_page(self):
         self.assertCanCreateAt(Page, HomePage)
         self.assertAllowedParentPageTypes(HomePage, {Page})
-        self.assertAllowedSubpageTypes(HomePage, {ShowPage, InterviewIndexPage, FeedbackFormPage})
+        self.assertAllowedSubpageTypes(
+            HomePage, {ShowPage, InterviewIndexPage, ConceptIndexPage, FeedbackFormPage}
+        )
 
     def test_show_page(self):
         self.assertAllowedParentPageTypes(ShowPage, {HomePage})

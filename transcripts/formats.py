@@ -261,12 +261,92 @@ FORMATS: dict[str, tuple[str, Writer]] = {
 # -------------------------------------------------------------------------------------------------- parsers
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_VTT_TIMESTAMP = r"(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}"
+_VTT_TIMINGS = re.compile(rf"\s*{_VTT_TIMESTAMP}\s*-->\s*{_VTT_TIMESTAMP}(?=\s|$)")
+_VTT_OTHER_BLOCKS = ("NOTE", "STYLE", "REGION")
+
+
+def _quoted(line: str, limit: int = 60) -> str:
+    return repr(line if len(line) <= limit else line[: limit - 1] + "…")
+
+
+def _vtt_cue_lines(text: str) -> list[int]:
+    """The line number of each cue's timings line in a WebVTT file, checking every block on the way.
+
+    WebVTT readers skip a block that is not a cue (a mistyped arrow, a missing blank line), and so does
+    webvtt-py even when strict; an import must not lose text without saying so. So every block after the
+    header must be a cue, a comment, a style or a region, or this raises ValueError naming the line.
+    """
+    lines = _LINE_BREAK.split(text)
+    if not lines[0].startswith("WEBVTT"):
+        raise ValueError("Not a valid WebVTT file: the first line must be WEBVTT.")
+    blocks: list[list[tuple[int, str]]] = []
+    block: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line:
+            if block:
+                blocks.append(block)
+            block = []
+        elif not blocks and block and "-->" in line:
+            blocks.append(block)  # a cue right after the header line ends the header, as in WebVTT
+            block = [(number, line)]
+        else:
+            block.append((number, line))
+    if block:
+        blocks.append(block)
+
+    cue_lines = []
+    for block in blocks[1:]:
+        first_number, first = block[0]
+        arrows = [(n, line) for n, line in block if "-->" in line]
+        if first.split()[0] in _VTT_OTHER_BLOCKS:
+            if arrows:
+                raise ValueError(
+                    f"Not a valid WebVTT file: line {arrows[0][0]} has cue times inside a "
+                    f"{first.split()[0]} block; leave a blank line before each cue."
+                )
+            continue
+        timings_at = next((i for i, (_, line) in enumerate(block[:2]) if "-->" in line), None)
+        if timings_at is None:
+            raise ValueError(
+                f"Not a valid WebVTT file: line {first_number} ({_quoted(first)}) starts neither a cue nor a "
+                "comment. A cue starts with its times, like 00:00:01.000 --> 00:00:04.000, after an "
+                "optional name line."
+            )
+        number, timings = block[timings_at]
+        if not _VTT_TIMINGS.match(timings):
+            raise ValueError(
+                f"Not a valid WebVTT file: the cue times on line {number} ({_quoted(timings)}) should look "
+                "like 00:01:02.500 --> 00:01:04.000."
+            )
+        for later, line in block[timings_at + 1 :]:
+            if "-->" in line:
+                raise ValueError(
+                    f"Not a valid WebVTT file: line {later} ({_quoted(line)}) starts a new cue without a "
+                    "blank line before it."
+                )
+        cue_lines.append(number)
+    return cue_lines
+
+
+def _srt_error_line(text: str, error: srt.SRTParseError) -> str:
+    """Where srt's parser stopped, as a line number and that line's text."""
+    position = error.expected_start
+    while position < len(text) and text[position].isspace():
+        position += 1
+    number = text.count("\n", 0, position) + 1
+    line = _LINE_BREAK.split(text[position:], maxsplit=1)[0]
+    return f"line {number} ({_quoted(line)})"
+
+
 def _checked(parsed: list[dict], kind: str) -> list[dict]:
     if not parsed:
         raise ValueError(f"The {kind} file has no cues.")
     for n, segment in enumerate(parsed, start=1):
         if segment["end_ms"] < segment["start_ms"]:
-            raise ValueError(f"Cue {n} of the {kind} file ends before it starts.")
+            where = f" (line {segment['line']})" if segment.get("line") else ""
+            raise ValueError(f"Cue {n}{where} of the {kind} file ends before it starts.")
     return parsed
 
 
@@ -274,16 +354,21 @@ def parse_vtt(text: str) -> list[dict]:
     """Segments from an existing WebVTT file (one per cue), to import a transcript made elsewhere.
 
     Cue tags are dropped, a voice span gives the speaker, entities are decoded and the cue's lines joined.
-    Raises ValueError for anything that is not a valid WebVTT file with at least one cue.
+    Each segment also has the ``line`` of its cue's times, for messages about it. Raises ValueError, naming
+    the line where it can, for anything that is not a valid WebVTT file with at least one cue.
     """
     if not isinstance(text, str):
         raise ValueError("A WebVTT file must be text.")
+    text = text.lstrip("\ufeff")
+    cue_lines = _vtt_cue_lines(text)
     try:
-        parsed = webvtt.from_string(text.lstrip("\ufeff"), strict=True)
+        parsed = webvtt.from_string(text, strict=True)
     except (MalformedFileError, MalformedCaptionError) as error:
         raise ValueError(f"Not a valid WebVTT file: {error}") from error
+    if len(parsed.captions) != len(cue_lines):  # the checks above should have caught what webvtt-py skips
+        raise ValueError(f"Not a valid WebVTT file: only {len(parsed.captions)} of its cues could be read.")
     segments = []
-    for n, caption in enumerate(parsed.captions):
+    for n, (caption, line) in enumerate(zip(parsed.captions, cue_lines, strict=True)):
         speaker = caption.voice
         segments.append(
             {
@@ -293,6 +378,7 @@ def parse_vtt(text: str) -> list[dict]:
                 "text": html.unescape(" ".join(caption.text.split())),
                 "speaker": html.unescape(speaker.strip()) if speaker else "",
                 "words": [],
+                "line": line,
             }
         )
     return _checked(segments, "WebVTT")
@@ -301,17 +387,43 @@ def parse_vtt(text: str) -> list[dict]:
 # The formatting SRT players understand: <b>, <i>, <u>, <s>, <font ...> and {\an8}-style overrides. Other
 # angle brackets are text (SRT has no escaping).
 _SRT_TAG = re.compile(r"</?(?:b|i|u|s|font)\b[^>]*>|\{\\[^}]*\}", re.IGNORECASE)
+_SRT_TIMINGS = re.compile(r"^\s*\d+:\d+:\d+[,.]\d+\s*-->", re.MULTILINE)
+_SRT_STRAY_NUMBER = re.compile(r"\n[ \t]*\n[ \t]*(\d+)[ \t]*(?:\n|$)")
 
 
 def parse_srt(text: str) -> list[dict]:
     """Segments from an existing SubRip file (one per cue). Formatting tags are dropped. A name at the start
-    is left in the text: "Note: ..." cannot be told from a speaker. Raises ValueError on malformed input."""
+    is left in the text: "Note: ..." cannot be told from a speaker. Each segment also has the ``line`` of its
+    cue's times when it can be told. Raises ValueError on malformed input, naming the line where srt's
+    parser stopped."""
     if not isinstance(text, str):
         raise ValueError("An SRT file must be text.")
+    text = text.lstrip("\ufeff")
     try:
-        subtitles = list(srt.parse(text.lstrip("\ufeff")))
-    except (srt.SRTParseError, ValueError) as error:
+        subtitles = list(srt.parse(text))
+    except srt.SRTParseError as error:
+        raise ValueError(
+            f"Not a valid SRT file: cannot read a cue at {_srt_error_line(text, error)}. Each cue is a "
+            "number, a line of times like 00:01:02,500 --> 00:01:04,000, then its text and a blank line."
+        ) from error
+    except ValueError as error:
         raise ValueError(f"Not a valid SRT file: {error}") from error
+    timing_lines = [text.count("\n", 0, match.start()) + 1 for match in _SRT_TIMINGS.finditer(text)]
+    if len(timing_lines) != len(subtitles):  # a line of text that looks like times: lines unknown
+        timing_lines = [None] * len(subtitles)
+    for n, (subtitle, line) in enumerate(zip(subtitles, timing_lines, strict=True), start=1):
+        # srt reads a numbered block without times as more text of the cue before it: say so instead.
+        stray = _SRT_STRAY_NUMBER.search(subtitle.content)
+        if stray:
+            where = (
+                f"line {line + 1 + subtitle.content.count(chr(10), 0, stray.start(1))}"
+                if line
+                else f"cue {n}"
+            )
+            raise ValueError(
+                f"Not a valid SRT file: at {where} a cue number is not followed by its times, like "
+                "00:01:02,500 --> 00:01:04,000."
+            )
     segments = [
         {
             "index": n,
@@ -320,7 +432,8 @@ def parse_srt(text: str) -> list[dict]:
             "text": " ".join(_SRT_TAG.sub("", subtitle.content).split()),
             "speaker": "",
             "words": [],
+            "line": line,
         }
-        for n, subtitle in enumerate(subtitles)
+        for n, (subtitle, line) in enumerate(zip(subtitles, timing_lines, strict=True))
     ]
     return _checked(segments, "SRT")

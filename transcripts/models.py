@@ -5,9 +5,12 @@ database backend has no lease or retry: a worker that dies leaves its task RUNNI
 is found from the transcript's heartbeat instead.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from wagtail.search import index as search_index
 
 
 class Transcript(models.Model):
@@ -47,8 +50,12 @@ class Transcript(models.Model):
         return self.audio_sha256 == self.audio.sha256
 
 
-class Segment(models.Model):
-    """A timed stretch of speech. ``words`` holds ``[start_ms, end_ms, text, probability]`` lists."""
+class Segment(search_index.Indexed, models.Model):
+    """A timed stretch of speech. ``words`` holds ``[start_ms, end_ms, text, probability]`` lists.
+
+    Searchable, so that a search hit can point at a moment; segments are written in bulk, so the search
+    app indexes them when their transcript changes rather than on each save (``search_auto_update``).
+    """
 
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
     index = models.PositiveIntegerField()
@@ -57,6 +64,13 @@ class Segment(models.Model):
     text = models.TextField()
     speaker = models.CharField(max_length=100, blank=True)
     words = models.JSONField(default=list, blank=True)
+
+    search_fields = [
+        search_index.SearchField("text"),
+        search_index.FilterField("id"),
+        search_index.FilterField("transcript"),
+    ]
+    search_auto_update = False
 
     class Meta:
         ordering = ["transcript", "index"]
@@ -69,3 +83,72 @@ class Segment(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+
+class TranscriptRevision(models.Model):
+    """A transcript's segments as they were just before something replaced or changed them.
+
+    Every change that can undo an editor's work keeps one first: a save in the segment editor, a re-run, an
+    import, a restore. Restoring a revision brings its segments back (see ``editing.restore``).
+    """
+
+    EDIT, RERUN, IMPORT, RESTORE = "edit", "rerun", "import", "restore"
+    REASONS = [
+        (EDIT, "Before an editor's corrections"),
+        (RERUN, "Before a re-run"),
+        (IMPORT, "Before an import"),
+        (RESTORE, "Before restoring a revision"),
+    ]
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="revisions")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=10, choices=REASONS)
+    # Where the segments came from, so that a restore brings back the whole transcript, not only its text.
+    audio_sha256 = models.CharField("audio SHA-256", max_length=64, blank=True)
+    engine = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=255, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    edited = models.BooleanField(default=False)
+    segment_count = models.PositiveIntegerField(default=0)
+    segments = models.JSONField(
+        default=list, blank=True, help_text="[{start_ms, end_ms, text, speaker, words}, ...] in order."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}, {self.created_at:%Y-%m-%d %H:%M}"
+
+
+SNAPSHOT_FIELDS = ("start_ms", "end_ms", "text", "speaker", "words")
+
+
+def snapshot(transcript: Transcript, reason: str, user=None) -> TranscriptRevision | None:
+    """Keep ``transcript``'s present segments as a revision, before they are replaced or changed.
+
+    Returns the revision that holds them: a new one, or the newest one when it already holds exactly these
+    segments (a re-run asked for in the admin is kept at once, and the run finds it kept when it ends).
+    None when there are no segments to keep. Call it in the transaction that then changes the segments.
+    """
+    rows = list(transcript.segments.order_by("index").values(*SNAPSHOT_FIELDS))
+    if not rows:
+        return None
+    latest = transcript.revisions.first()
+    if latest is not None and latest.segments == rows:
+        return latest
+    return TranscriptRevision.objects.create(
+        transcript=transcript,
+        user=user if user is not None and user.is_authenticated else None,
+        reason=reason,
+        audio_sha256=transcript.audio_sha256,
+        engine=transcript.engine,
+        model=transcript.model,
+        language=transcript.language,
+        edited=transcript.edited,
+        segment_count=len(rows),
+        segments=rows,
+    )

@@ -1,12 +1,18 @@
-"""Running a transcription: claim the job, stream the engine's segments into the database, finish.
+"""Running a transcription: claim the job, spool the engine's segments, then store them in one go.
 
-Segments are written in batches as the engine yields them, so a long episode never holds all its results in
-memory. The transcript records progress and a heartbeat while it runs; a failure leaves it FAILED with the
-reason, for the editor to read in the admin.
+A run owns its transcript from its claim (QUEUED -> RUNNING, stamped with ``started_at``) until it stores its
+result, and only while nothing else has changed the transcript since: an editor's import, a replaced audio
+file (queued again), a newer run. Every write of the run (progress, heartbeat, result, failure) is
+conditional on its claim, so a run that was overtaken writes nothing, stops at its next progress report and
+leaves the newer state alone. To make that possible the segments are spooled to a temporary file as the
+engine yields them (a long episode is never held in memory) and written to the transcript in one
+transaction at the end, after keeping an editor's corrections as a revision. Until then the previous
+segments stay as they were; a failed run leaves them too, and the transcript FAILED with the reason.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -14,6 +20,8 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,7 +33,7 @@ from episodes.signal_handlers import touch_feeds
 
 from .engines import get_engine
 from .engines.base import limit_prompt
-from .models import Segment, Transcript
+from .models import Segment, Transcript, TranscriptRevision, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +54,9 @@ def request_transcription(audio, *, force: bool = False, enqueue: bool = True) -
     ``audio_sha256`` names the content a transcript is for, from the moment it is queued: saving the
     audio again (a new title) queues nothing, replacing its file does. A failed run is not retried by
     itself, and a transcript an editor corrected is never replaced, unless ``force`` is given (the editor
-    asked, in the admin). With ``enqueue=False`` the transcript is only marked QUEUED, for a caller that
-    runs it in the foreground (``manage.py transcribe --sync``).
+    asked, in the admin or with ``manage.py transcribe --force``); even then the run keeps the corrections
+    as a revision before it replaces them (see ``_store``). With ``enqueue=False`` the transcript is only
+    marked QUEUED, for a caller that runs it in the foreground (``manage.py transcribe --sync``).
     """
     transcript, _ = Transcript.objects.get_or_create(audio=audio)
     if not force and (transcript.edited or transcript.audio_sha256 == audio.sha256):
@@ -115,8 +124,26 @@ def glossary_prompt() -> str:
     return limit_prompt("Glossary: " + ", ".join(terms) + ".") if terms else ""
 
 
+class Superseded(Exception):
+    """The transcript changed under a run (an import, a replaced file, a newer run): the run stops and
+    writes nothing. Not an ``EngineError``, so that engines let it through."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One run's hold on a transcript: it is RUNNING and was claimed at ``started_at`` (by this run)."""
+
+    transcript_id: int
+    started_at: datetime
+
+    def rows(self):
+        return Transcript.objects.filter(
+            pk=self.transcript_id, status=Transcript.RUNNING, started_at=self.started_at
+        )
+
+
 @contextmanager
-def heartbeat(transcript_id: int, every: float):
+def heartbeat(claim: Claim, every: float):
     """Beat every ``every`` seconds from a thread while the engine works, even through stretches that
     report no progress (loading the model, decoding, long silences), so that only a dead worker's
     transcript goes stale."""
@@ -125,13 +152,11 @@ def heartbeat(transcript_id: int, every: float):
     def beat():
         try:
             while not stop.wait(every):
-                Transcript.objects.filter(pk=transcript_id, status=Transcript.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
+                claim.rows().update(heartbeat_at=timezone.now())
         finally:
             connection.close()  # the thread's own connection
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{transcript_id}", daemon=True)
+    thread = threading.Thread(target=beat, name=f"heartbeat-{claim.transcript_id}", daemon=True)
     thread.start()
     try:
         yield
@@ -158,7 +183,8 @@ def local_path(field_file):
 
 def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
     """Transcribe one queued transcript. Returns None when there was nothing to do (another worker
-    claimed it, or it was not queued). ``progress(fraction)`` is also told, e.g. a progress bar."""
+    claimed it, or it was not queued) or when the transcript changed while this ran (see ``Superseded``).
+    ``progress(fraction)`` is also told, e.g. a progress bar."""
     now = timezone.now()
     claimed = Transcript.objects.filter(pk=transcript_id, status=Transcript.QUEUED).update(
         status=Transcript.RUNNING,
@@ -171,47 +197,77 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
     )
     if not claimed:
         return None
-    transcript = Transcript.objects.select_related("audio").get(pk=transcript_id)
-    audio = transcript.audio
+    claim = Claim(transcript_id, now)
+    audio = Transcript.objects.select_related("audio").get(pk=transcript_id).audio
     engine = get_engine()
-    reporter = _ProgressReporter(transcript_id, also=progress)
+    reporter = _ProgressReporter(claim, also=progress)
     try:
-        with heartbeat(transcript_id, lease_seconds() / 4), local_path(audio.file) as path:
+        with (
+            heartbeat(claim, lease_seconds() / 4),
+            local_path(audio.file) as path,
+            tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
+        ):
             info, segments = engine.transcribe(path, prompt=glossary_prompt(), progress=reporter)
-            Segment.objects.filter(transcript=transcript).delete()
-            batch: list[Segment] = []
-            for index, result in enumerate(segments):
-                batch.append(
-                    Segment(
-                        transcript=transcript,
-                        index=index,
-                        start_ms=result.start_ms,
-                        end_ms=max(result.end_ms, result.start_ms),
-                        text=result.text.strip(),
-                        words=[[w.start_ms, w.end_ms, w.text, w.probability] for w in result.words],
-                    )
-                )
-                if len(batch) >= BATCH_SIZE:
-                    Segment.objects.bulk_create(batch)
-                    batch = []
-            Segment.objects.bulk_create(batch)
+            for result in segments:
+                row = [
+                    result.start_ms,
+                    max(result.end_ms, result.start_ms),
+                    result.text.strip(),
+                    [[w.start_ms, w.end_ms, w.text, w.probability] for w in result.words],
+                ]
+                spool.write(json.dumps(row) + "\n")
+            spool.seek(0)
+            _store(claim, spool, engine=engine.name, model=engine.model_label, language=info.language)
+    except Superseded:
+        logger.info("Transcript %s changed while this run worked on it; its result is dropped", transcript_id)
+        return None
     except Exception as exc:
         logger.exception("Transcription of %s failed", audio)
-        _failed(transcript_id, f"{type(exc).__name__}: {exc}")
+        _failed(claim, f"{type(exc).__name__}: {exc}")
         raise
-    Transcript.objects.filter(pk=transcript_id).update(
-        status=Transcript.DONE,
-        progress=1,
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        engine=engine.name,
-        model=engine.model_label,
-        language=info.language,
-        edited=False,
-    )
-    transcript.refresh_from_db()
+    transcript = Transcript.objects.get(pk=transcript_id)
     transcript_changed(transcript)
     return transcript
+
+
+def _store(claim: Claim, spool, **fields) -> None:
+    """Replace the transcript's segments with the spooled ones and mark it DONE, in one transaction, if
+    the run still holds its claim (``Superseded`` if not). An editor's corrections are kept as a revision
+    first."""
+    with transaction.atomic():
+        # A write first: from here to the commit the row (PostgreSQL) or the database (SQLite, whose
+        # transactions here are IMMEDIATE) is this run's, so nothing can come between check and write.
+        if not claim.rows().update(heartbeat_at=timezone.now()):
+            raise Superseded(claim)
+        transcript = Transcript.objects.get(pk=claim.transcript_id)
+        if transcript.edited:
+            snapshot(transcript, TranscriptRevision.RERUN)
+        transcript.segments.all().delete()
+        batch: list[Segment] = []
+        for index, line in enumerate(spool):
+            start_ms, end_ms, text, words = json.loads(line)
+            batch.append(
+                Segment(
+                    transcript=transcript,
+                    index=index,
+                    start_ms=start_ms,
+                    end_ms=end_ms,
+                    text=text,
+                    words=words,
+                )
+            )
+            if len(batch) >= BATCH_SIZE:
+                Segment.objects.bulk_create(batch)
+                batch = []
+        Segment.objects.bulk_create(batch)
+        Transcript.objects.filter(pk=claim.transcript_id).update(
+            status=Transcript.DONE,
+            progress=1,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            edited=False,
+            **fields,
+        )
 
 
 def transcript_changed(transcript: Transcript) -> None:
@@ -227,40 +283,39 @@ def retry_delays() -> list[int]:
     return list(getattr(settings, "TRANSCRIPTION_RETRY_DELAYS", [60, 600]))
 
 
-def _failed(transcript_id: int, error: str) -> None:
-    """Record a failed run; queue a later retry while attempts remain and the queue can defer work."""
+def _failed(claim: Claim, error: str) -> None:
+    """Record a failed run; queue a later retry while attempts remain and the queue can defer work. Not if
+    the transcript changed meanwhile (an import, a replaced file): that is not this run's to mark."""
     from .tasks import transcribe_audio
 
+    transcript_id = claim.transcript_id
     attempts = Transcript.objects.values_list("attempts", flat=True).get(pk=transcript_id)
     delays = retry_delays()
     can_defer = transcribe_audio.get_backend().supports_defer
     if attempts < MAX_ATTEMPTS and attempts <= len(delays) and can_defer:
         run_after = timezone.now() + timezone.timedelta(seconds=delays[attempts - 1])
-        Transcript.objects.filter(pk=transcript_id).update(
+        if claim.rows().update(
             status=Transcript.QUEUED, error=f"{error} (trying again at {run_after:%H:%M:%S} UTC)"
-        )
-        transaction.on_commit(lambda: transcribe_audio.using(run_after=run_after).enqueue(transcript_id))
+        ):
+            transaction.on_commit(lambda: transcribe_audio.using(run_after=run_after).enqueue(transcript_id))
         return
-    Transcript.objects.filter(pk=transcript_id).update(
-        status=Transcript.FAILED, error=error, finished_at=timezone.now()
-    )
+    claim.rows().update(status=Transcript.FAILED, error=error, finished_at=timezone.now())
 
 
 class _ProgressReporter:
-    """Writes progress and the heartbeat at most every couple of seconds (and always at the end)."""
+    """Writes progress and the heartbeat at most every couple of seconds (and always at the end), and
+    stops the run (``Superseded``) when its claim is gone."""
 
-    def __init__(self, transcript_id: int, also=None):
-        self.transcript_id = transcript_id
+    def __init__(self, claim: Claim, also=None):
+        self.claim = claim
         self.also = also
         self.last = 0.0
 
     def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if fraction >= 1 or now - self.last >= PROGRESS_EVERY_SECONDS:
+            self.last = now
+            if not self.claim.rows().update(progress=min(max(fraction, 0), 1), heartbeat_at=timezone.now()):
+                raise Superseded(self.claim)
         if self.also is not None:
             self.also(fraction)
-        now = time.monotonic()
-        if fraction < 1 and now - self.last < PROGRESS_EVERY_SECONDS:
-            return
-        self.last = now
-        Transcript.objects.filter(pk=self.transcript_id).update(
-            progress=min(max(fraction, 0), 1), heartbeat_at=timezone.now()
-        )

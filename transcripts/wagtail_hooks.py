@@ -1,9 +1,12 @@
 from django.db.models import F
-from django.urls import reverse
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
+from episodes.chapter_suggestions import CHAPTER_SUGGESTIONS_HOOK
 from episodes.feeds import TRANSCRIPT_LINKS_HOOK
 
+from .chapters import Suggestion, suggest_chapters
 from .formats import FORMATS
 from .models import Transcript
 
@@ -47,3 +50,47 @@ def register_transcript_viewset():
 
     register_permission_policy(Transcript, MadeByTranscriptionPolicy(Transcript))
     return TranscriptViewSet("transcripts_admin")
+
+
+@hooks.register(CHAPTER_SUGGESTIONS_HOOK)
+def chapter_suggestions(transcript: Transcript) -> list[Suggestion]:
+    """Chapters proposed from a finished transcript, for the episode editor to accept (see chapters.py)."""
+    return suggest_chapters(transcript.segments.only("start_ms", "end_ms", "text"))
+
+
+@hooks.register("register_admin_urls")
+def register_report_urls():
+    from .admin_views import FailedTranscriptionsReport
+
+    report = FailedTranscriptionsReport.as_view()
+    results = FailedTranscriptionsReport.as_view(results_only=True)
+    return [
+        path(
+            "reports/failed-transcriptions/",
+            include(
+                (
+                    [path("", report, name="failed"), path("results/", results, name="failed_results")],
+                    "transcripts_reports",
+                ),
+                namespace="transcripts_reports",
+            ),
+        )
+    ]
+
+
+class ReviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        from .admin_views import can_review
+
+        return can_review(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_failed_report_menu_item():
+    return ReviewMenuItem(
+        "Failed transcriptions",
+        reverse("transcripts_reports:failed"),
+        name="failed-transcriptions",
+        icon_name="warning",
+        order=1300,
+    )

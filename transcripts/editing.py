@@ -1,0 +1,320 @@
+"""What an editor does to a transcript in the admin: correct its segments, name its speakers, import a caption
+file instead of transcribing, restore a revision, ask for a re-run.
+
+Each change keeps the segments as they were in a revision first (``models.snapshot``), in the same
+transaction as the change, and marks the transcript edited, so that no automatic run replaces it; a re-run the
+editor asks for keeps the corrections as a revision too. Afterwards ``transcript_changed`` tells the feeds
+and the concept links. The transcript's row is locked for the change, so that a run finishing at the same
+moment (see ``transcribing._store``) waits for it, or it for the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from .formats import parse_srt, parse_vtt
+from .models import Segment, Transcript, TranscriptRevision, snapshot
+from .transcribing import BATCH_SIZE, request_transcription, transcript_changed
+
+# Segment times may run this far past the audio's measured end: decoders and caption tools round
+# differently, and a caption often stays up a moment after the last word.
+TOLERANCE_MS = 1000
+MAX_IMPORT_BYTES = 2 * 1024 * 1024  # a three-hour WebVTT file is about 300 KB
+IMPORT_EXTENSIONS = {".vtt": "vtt", ".srt": "srt"}
+IMPORT_ENGINE = "import"
+
+EDITABLE_FIELDS = ("start_ms", "end_ms", "speaker", "text")
+
+
+class Conflict(Exception):
+    """The segments changed since the editor loaded them (another editor, an import, a re-run)."""
+
+
+def latest_end_ms(audio) -> int:
+    """The latest time a segment of ``audio`` may end at."""
+    return audio.duration_ms + TOLERANCE_MS
+
+
+def _locked(transcript: Transcript) -> Transcript:
+    return Transcript.objects.select_for_update().select_related("audio").get(pk=transcript.pk)
+
+
+def _edited_now(user) -> dict:
+    return {
+        "edited": True,
+        "edited_at": timezone.now(),
+        "edited_by": user if user is not None and user.is_authenticated else None,
+    }
+
+
+def _reorder(transcript: Transcript) -> None:
+    """Number the segments 0, 1, 2... in order of their start (then their old order), as the editor sees
+    them: an edited start may move a segment past its neighbours, a deletion leaves a gap."""
+    rows = transcript.segments.order_by("start_ms", "index").values_list("pk", "index")
+    moved = [Segment(pk=pk, index=new) for new, (pk, old) in enumerate(rows) if old != new]
+    if not moved:
+        return
+    # Out of the way first: each index is unique within the transcript at every moment.
+    Segment.objects.filter(pk__in=[s.pk for s in moved]).update(index=F("index") + 10_000_000)
+    Segment.objects.bulk_update(moved, ["index"], batch_size=500)
+
+
+def correct_segments(
+    transcript: Transcript, changes: Mapping[int, Mapping], deletions: Iterable[int], user
+) -> tuple[int, int]:
+    """Apply an editor's corrections. ``changes`` maps a segment's id to its values (``start_ms``,
+    ``end_ms``, ``speaker``, ``text``), ``deletions`` names segments to remove. Only segments whose values
+    differ are written. Raises ``Conflict`` if a segment is no longer there. Returns (changed, deleted).
+    """
+    deletions = set(deletions)
+    with transaction.atomic():
+        locked = _locked(transcript)
+        wanted = set(changes) | deletions
+        segments = {s.pk: s for s in locked.segments.filter(pk__in=wanted)}
+        if len(segments) != len(wanted):
+            raise Conflict("Some of these segments are no longer in the transcript.")
+        changed = []
+        for pk, values in changes.items():
+            segment = segments[pk]
+            if pk in deletions or all(getattr(segment, f) == values[f] for f in EDITABLE_FIELDS):
+                continue
+            for field in EDITABLE_FIELDS:
+                setattr(segment, field, values[field])
+            changed.append(segment)
+        if not changed and not deletions:
+            return 0, 0
+        snapshot(locked, TranscriptRevision.EDIT, user)
+        Segment.objects.bulk_update(changed, EDITABLE_FIELDS, batch_size=BATCH_SIZE)
+        locked.segments.filter(pk__in=deletions).delete()
+        _reorder(locked)
+        Transcript.objects.filter(pk=locked.pk).update(**_edited_now(user))
+    transcript_changed(locked)
+    return len(changed), len(deletions)
+
+
+def speakers(transcript: Transcript) -> list[tuple[str, int]]:
+    """The transcript's speaker labels with how many segments each has, most segments first."""
+    rows = (
+        transcript.segments.exclude(speaker="")
+        .values("speaker")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "speaker")
+        .values_list("speaker", "n")
+    )
+    return list(rows)
+
+
+def rename_speaker(transcript: Transcript, old: str, new: str, user) -> int:
+    """Give every segment labelled ``old`` the label ``new`` (e.g. "SPEAKER 1" -> a person's name).
+    Returns how many segments changed."""
+    new = " ".join(new.split())
+    if not old or old == new:
+        return 0
+    with transaction.atomic():
+        locked = _locked(transcript)
+        if not locked.segments.filter(speaker=old).exists():
+            return 0
+        snapshot(locked, TranscriptRevision.EDIT, user)
+        count = locked.segments.filter(speaker=old).update(speaker=new)
+        Transcript.objects.filter(pk=locked.pk).update(**_edited_now(user))
+    transcript_changed(locked)
+    return count
+
+
+def _replace_segments(transcript: Transcript, rows: Iterable[Mapping]) -> int:
+    transcript.segments.all().delete()
+    ordered = sorted(rows, key=lambda row: row["start_ms"])  # stable: equal starts keep the file's order
+    Segment.objects.bulk_create(
+        [
+            Segment(
+                transcript=transcript,
+                index=index,
+                start_ms=row["start_ms"],
+                end_ms=row["end_ms"],
+                text=row["text"],
+                speaker=row.get("speaker") or "",
+                words=row.get("words") or [],
+            )
+            for index, row in enumerate(ordered)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return len(ordered)
+
+
+def _finished_now() -> dict:
+    now = timezone.now()
+    return {"status": Transcript.DONE, "progress": 1, "error": "", "finished_at": now, "heartbeat_at": now}
+
+
+def restore(revision: TranscriptRevision, user) -> Transcript:
+    """Bring back the segments ``revision`` kept, keeping the present ones as a revision first.
+
+    The restored transcript is DONE and counts as edited; a run queued or running meanwhile finds it
+    changed and leaves it alone. It describes the audio content the revision was taken of, so if the
+    file has been replaced since, it is not published until it is re-run or replaced.
+    """
+    with transaction.atomic():
+        locked = _locked(revision.transcript)
+        snapshot(locked, TranscriptRevision.RESTORE, user)
+        _replace_segments(locked, revision.segments)
+        Transcript.objects.filter(pk=locked.pk).update(
+            audio_sha256=revision.audio_sha256,
+            engine=revision.engine,
+            model=revision.model,
+            language=revision.language,
+            **_finished_now(),
+            **_edited_now(user),
+        )
+    locked.refresh_from_db()
+    transcript_changed(locked)
+    return locked
+
+
+def rerun(transcript: Transcript, user) -> Transcript:
+    """Transcribe again, as the editor asked: the present segments are kept as a revision now (with the
+    editor's name), and the run replaces them when it finishes."""
+    with transaction.atomic():
+        locked = _locked(transcript)
+        snapshot(locked, TranscriptRevision.RERUN, user)
+        return request_transcription(locked.audio, force=True)
+
+
+# ------------------------------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class Captions:
+    """A caption file read for import: its format ("vtt" or "srt"), its segments, and how many empty cues
+    were left out (a cue with no text has nothing to transcribe)."""
+
+    kind: str
+    segments: list[dict]
+    empty_cues: int
+
+
+def _kind(name: str, text: str) -> str:
+    if text.startswith("WEBVTT"):
+        return "vtt"
+    kind = IMPORT_EXTENSIONS.get(os.path.splitext(name)[1].lower())
+    if kind:
+        return kind
+    first = text.lstrip().split("\n", 1)[0].strip()
+    if first.isdigit() or "-->" in first:
+        return "srt"
+    raise ValueError(
+        "This is neither a WebVTT nor an SRT file. Choose a .vtt file (it starts with WEBVTT) or an .srt "
+        "file (numbered cues with times like 00:01:02,500 --> 00:01:04,000)."
+    )
+
+
+def read_captions(name: str, data: bytes, duration_ms: int) -> Captions:
+    """Read a WebVTT or SRT file for import into a transcript of audio ``duration_ms`` long.
+
+    The format is told from the content (a WebVTT file starts with WEBVTT), else from the extension.
+    Raises ValueError with a message for the editor: empty, too big, not UTF-8 text, not a caption file,
+    malformed (naming the line), no cue with text, or a cue past the end of the audio.
+    """
+    if not data.strip():
+        raise ValueError("The file is empty.")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValueError(
+            f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB; is it really captions?"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ValueError(
+            f"The file is not UTF-8 text (see line {line}): save it as UTF-8, then try again."
+        ) from error
+    kind = _kind(name, text)
+    parsed = (parse_vtt if kind == "vtt" else parse_srt)(text)
+    segments = [s for s in parsed if s["text"].strip()]
+    if not segments:
+        raise ValueError("The file's cues have no text.")
+    limit = duration_ms + TOLERANCE_MS
+    for n, segment in enumerate(parsed, start=1):
+        if segment["end_ms"] > limit:
+            where = f" (line {segment['line']})" if segment.get("line") else ""
+            raise ValueError(
+                f"Cue {n}{where} ends at {format_time(segment['end_ms'])}, after the end of the audio "
+                f"({format_time(duration_ms)}). Is this the transcript of another recording?"
+            )
+    return Captions(kind, segments, len(parsed) - len(segments))
+
+
+def import_captions(audio, captions: Captions, *, name: str, user, language: str | None = None) -> Transcript:
+    """Make ``captions`` the transcript of ``audio`` (creating the transcript if it has none), keeping the
+    present segments as a revision first. The transcript is then DONE, of the audio's present content and
+    counts as edited; a run queued or running meanwhile finds it changed and leaves it alone."""
+    with transaction.atomic():
+        transcript, _ = Transcript.objects.get_or_create(audio=audio)
+        locked = _locked(transcript)
+        snapshot(locked, TranscriptRevision.IMPORT, user)
+        _replace_segments(locked, captions.segments)
+        fields = {"language": language} if language is not None else {}
+        Transcript.objects.filter(pk=locked.pk).update(
+            audio_sha256=audio.sha256,
+            engine=IMPORT_ENGINE,
+            model=os.path.basename(name)[:255],
+            **fields,
+            **_finished_now(),
+            **_edited_now(user),
+        )
+    locked.refresh_from_db()
+    transcript_changed(locked)
+    return locked
+
+
+def format_time(ms: int) -> str:
+    """Milliseconds as ``h:mm:ss.mmm``, the way the segment editor shows times."""
+    seconds, millis = divmod(int(ms), 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def parse_time(value: str) -> int:
+    """A time typed by an editor as milliseconds: ``"1:02.5"``, ``"62.5"``, ``"0:01:02.500"``, ``"1:02:03"``.
+
+    Seconds alone may be any number; with minutes they must be under 60, and so must minutes with hours.
+    A comma works as the decimal point (as in SRT). Raises ValueError otherwise.
+    """
+    parts = (value or "").strip().replace(",", ".").split(":")
+    if not 1 <= len(parts) <= 3 or not all(parts):
+        raise ValueError(value)
+    *whole, seconds = parts
+    if not all(p.isdigit() for p in whole):
+        raise ValueError(value)
+    integer, _, fraction = seconds.partition(".")
+    if not integer.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 3:
+        raise ValueError(value)
+    if (whole and int(integer) >= 60) or (len(whole) == 2 and int(whole[1]) >= 60):
+        raise ValueError(value)
+    hours, minutes = ([0, 0] + [int(p) for p in whole])[-2:]
+    return ((hours * 60 + minutes) * 60 + int(integer)) * 1000 + int(fraction.ljust(3, "0"))
+
+
+def speaker_suggestions(transcript: Transcript) -> list[str]:
+    """Names to offer for speakers: the people of the episodes and interviews that use the audio first,
+    then the labels already in the transcript, then everyone in the catalogue."""
+    from episodes.models import EpisodePerson, InterviewPerson, Person
+
+    audio_id = transcript.audio_id
+    names = list(EpisodePerson.objects.filter(page__audio_id=audio_id).values_list("person__name", flat=True))
+    names += InterviewPerson.objects.filter(page__audio_id=audio_id).values_list("person__name", flat=True)
+    names += (
+        transcript.segments.exclude(speaker="")
+        .order_by("speaker")
+        .values_list("speaker", flat=True)
+        .distinct()
+    )
+    names += Person.objects.values_list("name", flat=True)
+    return list(dict.fromkeys(name for name in names if name))

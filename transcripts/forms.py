@@ -1,0 +1,181 @@
+"""Forms of the transcript review in the admin: the segment editor, naming speakers, importing captions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from wagtail.admin.widgets import AdminAutoHeightTextInput
+
+from .editing import MAX_IMPORT_BYTES, format_time, latest_end_ms, parse_time, read_captions
+
+TIME_HELP = "A time such as 1:02.5, 62.5 or 0:01:02.500"
+
+
+class TimeField(forms.CharField):
+    """A time within the audio, typed as ``1:02.5``, ``62.5`` or ``0:01:02.500`` and shown as
+    ``h:mm:ss.mmm``; cleaned to integer milliseconds."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 12}))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 20})
+
+    def prepare_value(self, value):
+        return format_time(value) if isinstance(value, int) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_time(value)
+        except ValueError:
+            raise ValidationError(
+                "%(value)s is not a time. Write it as 1:02.5, 62.5 or 0:01:02.500.",
+                code="invalid",
+                params={"value": value},
+            ) from None
+
+
+class SegmentForm(forms.Form):
+    """One segment in the segment editor. Labels name the segment, for screen readers; the table's
+    headings show the column names."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    start = TimeField(label="Start")
+    end = TimeField(label="End")
+    speaker = forms.CharField(label="Speaker", max_length=100, required=False)
+    text = forms.CharField(
+        label="Text",
+        widget=AdminAutoHeightTextInput(attrs={"rows": 1}),
+        error_messages={"required": "A segment needs text. To remove the segment, tick Delete."},
+    )
+
+    def __init__(self, *args, latest_end_ms: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.latest_end_ms = latest_end_ms
+        self.fields["speaker"].widget.attrs["list"] = "speaker-names"
+
+    def label(self, number: int) -> None:
+        for name, field in self.fields.items():
+            field.label = f"{name.capitalize()} of segment {number}"
+
+    def clean_speaker(self):
+        return " ".join(self.cleaned_data["speaker"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        limit = self.latest_end_ms
+        if start is not None and start > limit:
+            self.add_error("start", f"Starts after the end of the audio ({format_time(limit)}).")
+        if end is not None and end > limit:
+            self.add_error("end", f"Ends after the end of the audio ({format_time(limit)}).")
+        elif start is not None and end is not None and end < start:
+            self.add_error("end", f"Ends before it starts ({format_time(start)}).")
+        return cleaned
+
+    def values(self) -> dict:
+        """The segment's new values, as ``editing.correct_segments`` takes them."""
+        data = self.cleaned_data
+        return {
+            "start_ms": data["start"],
+            "end_ms": data["end"],
+            "speaker": data["speaker"],
+            "text": data["text"],
+        }
+
+
+class BaseSegmentFormSet(forms.BaseFormSet):
+    def __init__(self, *args, audio, first_number: int = 1, **kwargs):
+        super().__init__(*args, form_kwargs={"latest_end_ms": latest_end_ms(audio)}, **kwargs)
+        for offset, form in enumerate(self.forms):
+            form.label(first_number + offset)
+            form.fields["DELETE"].label = f"Delete segment {first_number + offset}"
+
+    def changes(self) -> tuple[dict[int, dict], set[int]]:
+        """(values by segment id, ids to delete) from a valid formset."""
+        changes, deletions = {}, set()
+        for form in self.forms:
+            if self._should_delete_form(form):
+                deletions.add(form.cleaned_data["id"])
+            else:  # correct_segments writes only those that differ from the database
+                changes[form.cleaned_data["id"]] = form.values()
+        return changes, deletions
+
+
+SegmentFormSet = forms.formset_factory(
+    SegmentForm, formset=BaseSegmentFormSet, extra=0, can_delete=True, max_num=1000, validate_max=True
+)
+
+
+def initial_for(segments) -> list[dict]:
+    return [
+        {"id": s.pk, "start": s.start_ms, "end": s.end_ms, "speaker": s.speaker, "text": s.text}
+        for s in segments
+    ]
+
+
+def page_token(segments) -> str:
+    """A fingerprint of the segments an editor was shown, to tell on saving whether they changed since."""
+    rows = [[s.pk, s.start_ms, s.end_ms, s.speaker, s.text] for s in segments]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+class RenameSpeakerForm(forms.Form):
+    old = forms.ChoiceField(label="Speaker", help_text="The label the segments have now, e.g. SPEAKER 1.")
+    new = forms.CharField(
+        label="New name",
+        max_length=100,
+        help_text="Every segment with that label gets this name. People of the episode are suggested.",
+        widget=forms.TextInput(attrs={"list": "speaker-names", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, speakers: list[tuple[str, int]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old"].choices = [
+            (name, f"{name} ({n} segment{'s' if n != 1 else ''})") for name, n in speakers
+        ]
+
+    def clean_new(self):
+        new = " ".join(self.cleaned_data["new"].split())
+        if not new:
+            raise ValidationError("Give the new name.")
+        return new
+
+
+class ImportCaptionsForm(forms.Form):
+    file = forms.FileField(
+        label="Caption file",
+        help_text=(
+            f"A WebVTT (.vtt) or SRT (.srt) file in UTF-8, at most {MAX_IMPORT_BYTES // 1024 // 1024} MB, "
+            "timed to this audio."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".vtt,.srt,text/vtt,application/x-subrip"}),
+    )
+    language = forms.CharField(
+        label="Language",
+        max_length=35,
+        required=False,
+        help_text="The transcript's language as a code, e.g. en or en-GB.",
+    )
+
+    def __init__(self, *args, audio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audio = audio
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # The size is known before the file is read: refuse a big one without reading it into memory.
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is larger than {MAX_IMPORT_BYTES // 1024 // 1024} MB: too big for captions."
+            )
+        try:
+            self.captions = read_captions(upload.name, upload.read(), self.audio.duration_ms)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        return upload
