@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from episodes import urls as episodes_urls
+from search import urls as search_urls
 from transcripts import urls as transcripts_urls
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include(episodes_urls)),
     path("", include(transcripts_urls)),
+    path("", include(search_urls)),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,389 @@
+"""Search and concept linking over a large catalogue, against hand-written full-text queries.
+
+Builds a catalogue of ``--episodes`` episodes (default 1,000) with ``--segments`` transcript lines each
+(default 600, about a 60-minute episode), the text generated here from a fixed vocabulary with a Zipf-like
+distribution and our concept terms sprinkled in; indexes it with the search app's own indexing; then, in
+one run:
+
+1. Search latency through ``search.query.search`` (what the search page and its JSON run: every kind,
+   counts, the first results) over a fixed set of queries, against a hand-written full-text query over the
+   same segments on the same database (PostgreSQL: ``to_tsvector @@ plainto_tsquery`` on a GIN expression
+   index, ranked, with its count; SQLite: an FTS5 table of the same text, ranked by bm25, with its count).
+   Median and 95th percentile of each; target on PostgreSQL: median ratio at most 1.5x, p95 under 150 ms.
+2. Linking a new concept across the whole catalogue (``concepts.linking.link_concept``); target under 60 s.
+
+    .venv/bin/python bench/search.py --database postgres://postgres@127.0.0.1:5432/bench_search
+    .venv/bin/python bench/search.py --database sqlite:////tmp/bench_search.sqlite3
+
+The database is created (PostgreSQL) or overwritten (SQLite) by the run: never point it at real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = [
+    "shared decision making",
+    "coproduction",
+    "patient activation",
+    "pharmacist question",
+    "family carer",
+    "discharge plan",
+    "safety culture",
+    "teach back",
+    "medicine dose",
+    "respect",
+    "notebook",
+    "waiting list",
+    "ward round nurse",
+    '"daily living"',
+    "confidence home",
+    "listen",
+    "consent risk benefit",
+    "appointment time",
+    "speak up",
+    "rare zebra",
+]
+TERMS = [
+    "coproduction",
+    "shared decision making",
+    "patient activation",
+    "self-management",
+    "health literacy",
+    "teach-back",
+    "safety culture",
+    "mutual respect",
+    "speak up",
+    "daily living",
+]
+COMMON = [
+    "the",
+    "a",
+    "and",
+    "to",
+    "of",
+    "we",
+    "it",
+    "is",
+    "that",
+    "you",
+    "in",
+    "for",
+    "was",
+    "they",
+    "with",
+    "on",
+    "this",
+    "be",
+    "at",
+    "so",
+    "what",
+    "have",
+    "but",
+    "not",
+    "when",
+    "about",
+    "our",
+    "there",
+    "can",
+    "if",
+    "them",
+    "one",
+    "people",
+    "more",
+    "all",
+    "do",
+    "her",
+    "his",
+    "said",
+    "like",
+    "just",
+    "time",
+    "know",
+    "think",
+    "really",
+]
+DOMAIN = [
+    "patient",
+    "nurse",
+    "doctor",
+    "pharmacist",
+    "carer",
+    "family",
+    "ward",
+    "clinic",
+    "appointment",
+    "discharge",
+    "plan",
+    "medicine",
+    "dose",
+    "question",
+    "answer",
+    "choice",
+    "option",
+    "risk",
+    "benefit",
+    "consent",
+    "notebook",
+    "listen",
+    "explain",
+    "decide",
+    "together",
+    "home",
+    "confidence",
+    "support",
+    "waiting",
+    "list",
+    "round",
+    "hospital",
+    "surgery",
+    "emergency",
+    "recovery",
+    "goal",
+    "matter",
+    "trust",
+    "team",
+    "letter",
+    "leaflet",
+    "phone",
+    "visit",
+    "symptom",
+    "pain",
+    "sleep",
+    "walk",
+    "meal",
+    "daughter",
+    "son",
+    "mother",
+    "father",
+    "grandmother",
+    "worry",
+    "fear",
+    "hope",
+    "change",
+    "habit",
+    "routine",
+    "record",
+    "result",
+    "test",
+    "scan",
+    "referral",
+    "follow-up",
+    "respect",
+    "dignity",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    words = []
+    for _ in range(rng.randint(8, 18)):
+        pool = COMMON if rng.random() < 0.55 else DOMAIN
+        # Zipf-like: earlier words of each list much more often.
+        words.append(pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1)])
+    if rng.random() < 0.04:
+        words.insert(rng.randint(0, len(words)), rng.choice(TERMS))
+    words[0] = words[0].capitalize()
+    return " ".join(words) + "."
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "website.settings.test"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import django
+
+    django.setup()
+
+
+def create_database(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    name = database_url.rsplit("/", 1)[1]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", server, "-q", "-c", sql], check=True)
+
+
+def build_catalogue(episodes: int, segments: int, seed: int) -> None:
+    from django.core.management import call_command
+    from tqdm import tqdm
+    from wagtail.models import Site
+
+    from concepts.factories import ConceptIndexPageFactory, ConceptPageFactory
+    from episodes.factories import ShowPageFactory
+    from episodes.models import AudioFile, EpisodePage
+    from search.indexing import index_transcript
+    from transcripts.models import Segment, Transcript
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(seed)  # noqa: S311 (reproducible text, not secrets)
+    home = Site.objects.get(is_default_site=True).root_page
+    show = ShowPageFactory(parent=home)
+    concepts = ConceptIndexPageFactory(parent=home)
+    for term in TERMS[:6]:
+        ConceptPageFactory(parent=concepts, title=term.capitalize(), slug=term.replace(" ", "-"))
+    audio = AudioFile.objects.bulk_create(
+        AudioFile(
+            title=f"Episode {n}",
+            file=f"audio/bench-{n}.mp3",
+            extension="mp3",
+            mime_type="audio/mpeg",
+            duration_ms=segments * 6000,
+            bitrate=64000,
+            size=segments * 48000,
+            sha256=f"{n:064x}",
+        )
+        for n in range(episodes)
+    )
+    for n, item in enumerate(tqdm(audio, desc="episodes", unit="ep")):
+        show.add_child(
+            instance=EpisodePage(
+                title=f"Conversation {n}", slug=f"conversation-{n}", summary="A talk.", audio=item
+            )
+        )
+    transcripts = Transcript.objects.bulk_create(
+        Transcript(audio=item, status=Transcript.DONE, audio_sha256=item.sha256, language="en")
+        for item in audio
+    )
+    for transcript in tqdm(transcripts, desc="transcripts", unit="tr"):
+        Segment.objects.bulk_create(
+            Segment(
+                transcript=transcript, index=i, start_ms=i * 6000, end_ms=i * 6000 + 5500, text=sentence(rng)
+            )
+            for i in range(segments)
+        )
+        index_transcript(transcript.pk)
+
+
+def baseline(connection):
+    """The hand-written query: ranked first ten and the count, over the same segments."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS bench_segment_fts ON transcripts_segment "
+                "USING gin (to_tsvector('english', text))"
+            )
+            cursor.execute("ANALYZE transcripts_segment")
+
+            def run(query):
+                with connection.cursor() as c:
+                    c.execute(
+                        "SELECT id, start_ms, text FROM transcripts_segment "
+                        "WHERE to_tsvector('english', text) @@ plainto_tsquery('english', %s) "
+                        "ORDER BY ts_rank(to_tsvector('english', text), plainto_tsquery('english', %s)) DESC "
+                        "LIMIT 10",
+                        [query, query],
+                    )
+                    c.fetchall()
+                    c.execute(
+                        "SELECT count(*) FROM transcripts_segment "
+                        "WHERE to_tsvector('english', text) @@ plainto_tsquery('english', %s)",
+                        [query],
+                    )
+                    c.fetchone()
+
+        else:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS bench_segment_fts USING fts5(text, "
+                "content='transcripts_segment', content_rowid='id')"
+            )
+            cursor.execute("INSERT INTO bench_segment_fts(bench_segment_fts) VALUES ('rebuild')")
+
+            def run(query):
+                words = " ".join('"' + w.replace('"', "") + '"' for w in query.split() if w.strip('"'))
+                with connection.cursor() as c:
+                    c.execute(
+                        "SELECT rowid, text FROM bench_segment_fts WHERE bench_segment_fts MATCH %s "
+                        "ORDER BY bm25(bench_segment_fts) LIMIT 10",
+                        [words],
+                    )
+                    c.fetchall()
+                    c.execute(
+                        "SELECT count(*) FROM bench_segment_fts WHERE bench_segment_fts MATCH %s", [words]
+                    )
+                    c.fetchone()
+
+    return run
+
+
+def timed(fn, queries, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        for query in queries:
+            start = time.perf_counter()
+            fn(query)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def p95(values):
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_search")
+    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--segments", type=int, default=600)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="keep the catalogue of an earlier run")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    if not args.reuse:
+        create_database(args.database)
+    setup_django(args.database)
+    from django.db import connection
+
+    from concepts.factories import ConceptPageFactory
+    from concepts.linking import link_concept
+    from concepts.models import ConceptIndexPage
+    from search.query import search
+    from transcripts.models import Segment
+
+    start = time.perf_counter()
+    if not args.reuse:
+        build_catalogue(args.episodes, args.segments, args.seed)
+    built = time.perf_counter() - start
+    print(f"{connection.vendor}: {Segment.objects.count():,} segments ({built:.0f} s to build and index)")
+
+    hand_written = baseline(connection)
+    ours = lambda query: search(query)  # noqa: E731 (the search page's own call)
+    for fn in (ours, hand_written):  # warm caches, plans and the search backend
+        timed(fn, QUERIES, 1)
+    ours_ms, hand_ms = [], []
+    for _ in range(args.repeat):  # interleaved, so both see the same machine
+        ours_ms += timed(ours, QUERIES, 1)
+        hand_ms += timed(hand_written, QUERIES, 1)
+
+    index = ConceptIndexPage.objects.first()
+    concept = ConceptPageFactory(
+        parent=index, title="Ward round", other_names="ward rounds\nround of the ward"
+    )
+    start = time.perf_counter()
+    mentions = link_concept(concept.pk)
+    linking = time.perf_counter() - start
+
+    print(f"search, ours:         median {statistics.median(ours_ms):7.1f} ms, p95 {p95(ours_ms):7.1f} ms")
+    print(f"search, hand-written: median {statistics.median(hand_ms):7.1f} ms, p95 {p95(hand_ms):7.1f} ms")
+    print(
+        f"  median ratio ours / hand-written: {statistics.median(ours_ms) / statistics.median(hand_ms):.2f}x"
+    )
+    print(f"linking a new concept across the catalogue: {linking:.1f} s ({mentions:,} mentions)")
+
+
+if __name__ == "__main__":
+    main()

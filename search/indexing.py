@@ -1,0 +1,46 @@
+"""Keeping transcript lines in the search index.
+
+Segments are written in bulk (a transcript is hundreds of them), which Django's save signals never see, so
+they are not updated by Wagtail's automatic indexing (``Segment.search_auto_update`` is off). Instead,
+whenever a transcript's segments change (``transcript_changed`` hook), ``index_transcript`` runs as a task:
+it writes the index entries of the present segments in batches and drops the entries of segments that no
+longer exist.
+"""
+
+from __future__ import annotations
+
+from modelsearch.backends import get_search_backends
+
+from transcripts.models import Segment
+
+from .postgres import uses_postgres_fts
+
+BATCH = 500
+
+
+def index_transcript(transcript_id: int) -> int:
+    """Index the segments of one transcript in every search backend; returns how many. Nothing to do
+    where PostgreSQL searches the segment table itself (``search.postgres``)."""
+    if uses_postgres_fts():
+        return 0
+    segments = Segment.objects.filter(transcript_id=transcript_id).order_by("index")
+    count = 0
+    for backend in get_search_backends(with_auto_update=True):
+        index = backend.get_index_for_model(Segment)
+        if index is None:
+            continue
+        batch: list[Segment] = []
+        for segment in segments.iterator(chunk_size=BATCH):
+            batch.append(segment)
+            if len(batch) == BATCH:
+                index.add_items(Segment, batch)
+                batch = []
+        if batch:
+            index.add_items(Segment, batch)
+        # Database backends keep one entry per object: those of deleted segments go (a search joins the
+        # segment table, so they were never found, but they take room). Search engines keep theirs until
+        # the next `manage.py update_index`.
+        if hasattr(index, "delete_stale_model_entries"):
+            index.delete_stale_model_entries(Segment)
+        count = segments.count()
+    return count

@@ -1,0 +1,302 @@
+"""One search over the catalogue: episodes, interviews, concepts and the sentences of transcripts.
+
+Everything goes through Wagtail's search backend (the database backend by default: SQLite FTS5 or
+PostgreSQL full-text; Elasticsearch or OpenSearch when configured), so the same code serves a laptop and a
+large site. Only live pages without view restrictions are ever searched, and a transcript line only when
+a live, public episode or interview uses its audio.
+
+The query a visitor types is cleaned first (``clean_query``): it is a search box, not a query language,
+so what could confuse a backend's parser (stray quotes, operators, control characters, a novel pasted in)
+is dropped or cut, and no input gives an error page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.core.paginator import EmptyPage, Paginator
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
+from modelsearch.utils import normalise_query_string
+from wagtail.contrib.search_promotions.models import SearchPromotion
+from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
+
+from concepts.models import ConceptPage, Mention
+from episodes.models import EpisodePage, InterviewPage, ShowPage
+from transcripts.models import Segment, Transcript
+
+from .postgres import search_segments, uses_postgres_fts
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 20
+GROUP_PREVIEW = 5  # results per kind on the "all" view
+PER_PAGE = 10
+
+KINDS = {
+    "moments": "Moments in episodes",
+    "episodes": "Episodes",
+    "interviews": "Interviews",
+    "concepts": "Concepts",
+}
+
+
+def clean_query(raw: str | None) -> str:
+    """A query any backend parses: words, hyphens, apostrophes and paired double quotes (phrases),
+    at most 200 characters and 20 words; everything else becomes a space."""
+    text = unicodedata.normalize("NFKC", raw or "")[: MAX_QUERY_CHARS * 2]
+    text = "".join(ch if ch.isalnum() or ch in " -'\"" else " " for ch in text)
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    words = re.findall(r'"[^"]*"|[^\s"]+', text)
+    words = [w for w in (w.strip("-'") if not w.startswith('"') else w for w in words) if w.strip('"- ')]
+    cleaned = " ".join(words[:MAX_QUERY_WORDS])
+    return cleaned[:MAX_QUERY_CHARS].strip()
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a cleaned query, lower case, for highlighting."""
+    return [w for w in re.findall(r"[^\W_]+(?:'[^\W_]+)?", query.lower()) if len(w) > 1]
+
+
+def highlight(text: str, terms: list[str]) -> SafeString:
+    """``text`` escaped, with each word that starts with a query term in ``<mark>``."""
+    if not terms:
+        return escape(text)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE)
+    out, last = SafeString(""), 0
+    for match in pattern.finditer(text):
+        out += escape(text[last : match.start()]) + format_html("<mark>{}</mark>", match.group())
+        last = match.end()
+    return out + escape(text[last:])
+
+
+@dataclass
+class Filters:
+    show: ShowPage | None = None
+    concept: ConceptPage | None = None
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    url: str
+    text: SafeString
+    start_ms: int | None = None
+    page_title: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "url": self.url,
+            "text": str(self.text),
+            "start_seconds": None if self.start_ms is None else self.start_ms / 1000,
+            "page_title": self.page_title or None,
+        }
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    total: int
+    hits: list[Hit]
+    page_number: int = 1
+    num_pages: int = 1
+
+
+@dataclass
+class Results:
+    query: str
+    kind: str
+    filters: Filters
+    groups: list[Group] = field(default_factory=list)
+    promoted: list[Hit] = field(default_factory=list)
+    suggestions: list[ConceptPage] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+
+# Querysets of what may be found --------------------------------------------------------------------------
+
+
+def public_pages(model):
+    return model.objects.live().public()
+
+
+def episode_queryset(filters: Filters):
+    episodes = public_pages(EpisodePage)
+    if filters.show is not None:
+        episodes = episodes.child_of(filters.show)
+    if filters.concept is not None:
+        episodes = episodes.filter(pk__in=_pages_discussing(filters.concept))
+    return episodes
+
+
+def interview_queryset(filters: Filters):
+    interviews = public_pages(InterviewPage)
+    if filters.show is not None:
+        interviews = interviews.filter(show=filters.show)
+    if filters.concept is not None:
+        interviews = interviews.filter(pk__in=_pages_discussing(filters.concept))
+    return interviews
+
+
+def concept_queryset(filters: Filters):
+    concepts = public_pages(ConceptPage)
+    if filters.concept is not None:
+        related = [c.pk for c in filters.concept.related_concepts()] + [filters.concept.pk]
+        concepts = concepts.filter(pk__in=related)
+    return concepts
+
+
+def segment_queryset(filters: Filters):
+    """Transcript lines of current, finished transcripts whose audio a public episode or interview uses
+    (filtered through ``transcript``, a FilterField, so that every backend can apply it)."""
+    audio_ids = set(episode_queryset(filters).values_list("audio_id", flat=True))
+    if filters.show is None or filters.concept is not None:
+        audio_ids |= set(interview_queryset(filters).values_list("audio_id", flat=True))
+    audio_ids.discard(None)
+    transcript_ids = list(
+        Transcript.objects.filter(audio_id__in=audio_ids, status=Transcript.DONE).values_list("pk", flat=True)
+    )
+    segments = Segment.objects.filter(transcript_id__in=transcript_ids)
+    if filters.concept is not None:
+        mentioned = Mention.objects.visible().filter(concept=filters.concept, segment__isnull=False)
+        segments = segments.filter(pk__in=list(mentioned.values_list("segment_id", flat=True)))
+    return segments
+
+
+def _pages_discussing(concept):
+    return Mention.objects.visible().filter(concept=concept).values("page_id")
+
+
+# Turning search results into hits ---------------------------------------------------------------------------
+
+
+def page_hits(kind: str, pages, terms) -> list[Hit]:
+    hits = []
+    for page in pages:
+        text = getattr(page, "definition", "") or getattr(page, "summary", "") or getattr(page, "intro", "")
+        hits.append(Hit(kind=kind, title=page.title, url=page.url or "", text=highlight(text, terms)))
+    return hits
+
+
+def segment_hits(segments, terms) -> list[Hit]:
+    """Each line linked to the moment it is said, on the first public page that uses its audio."""
+    segments = list(segments)
+    transcript_audio = dict(
+        Transcript.objects.filter(pk__in={s.transcript_id for s in segments}).values_list("pk", "audio_id")
+    )
+    pages: dict[int, Page] = {}
+    for model in (EpisodePage, InterviewPage):
+        for page in public_pages(model).filter(audio_id__in=set(transcript_audio.values())).order_by("pk"):
+            pages.setdefault(page.audio_id, page)
+    hits = []
+    for segment in segments:
+        page = pages.get(transcript_audio.get(segment.transcript_id))
+        if page is None:
+            continue
+        hits.append(
+            Hit(
+                kind="moments",
+                title=page.title,
+                url=f"{page.url}?t={segment.start_ms // 1000}",
+                text=highlight(segment.text, terms),
+                start_ms=segment.start_ms,
+                page_title=page.title,
+            )
+        )
+    return hits
+
+
+# The search ------------------------------------------------------------------------------------------------
+
+
+def search(
+    raw_query: str | None, *, kind: str = "all", filters: Filters | None = None, page: int = 1
+) -> Results:
+    """Search every kind (``kind="all"``: the first few of each) or one kind, paginated."""
+    filters = filters or Filters()
+    query = clean_query(raw_query)
+    kind = kind if kind in KINDS else "all"
+    results = Results(query=query, kind=kind, filters=filters)
+    if not query:
+        return results
+    terms = query_terms(query)
+    backend = get_search_backend()
+    sources = {
+        "moments": (segment_queryset, segment_hits),
+        "episodes": (episode_queryset, lambda found, t: page_hits("episodes", found, t)),
+        "interviews": (interview_queryset, lambda found, t: page_hits("interviews", found, t)),
+        "concepts": (concept_queryset, lambda found, t: page_hits("concepts", found, t)),
+    }
+    for name, (queryset, to_hits) in sources.items():
+        if kind not in ("all", name):
+            continue
+        if name == "moments" and uses_postgres_fts():
+            found = search_segments(queryset(filters), query)
+        else:
+            found = backend.search(query, queryset(filters), operator="and")
+        if kind == "all":
+            total = found.count()
+            if total:
+                results.groups.append(Group(name, KINDS[name], total, to_hits(found[:GROUP_PREVIEW], terms)))
+            continue
+        paginator = Paginator(found, PER_PAGE)
+        try:
+            current = paginator.page(page)
+        except EmptyPage:
+            current = paginator.page(paginator.num_pages)
+        results.groups.append(
+            Group(
+                name,
+                KINDS[name],
+                paginator.count,
+                to_hits(current.object_list, terms),
+                page_number=current.number,
+                num_pages=paginator.num_pages,
+            )
+        )
+    results.promoted = promoted(query)
+    if not results.total:
+        results.suggestions = suggest_concepts(query)
+    return results
+
+
+def promoted(query: str) -> list[Hit]:
+    """Editors' picks for this query (Wagtail's search promotions): live, public pages and external links.
+    Read only: a search never writes to the database."""
+    picks = (
+        SearchPromotion.objects.filter(query__query_string=normalise_query_string(query))
+        .select_related("page")
+        .order_by("sort_order")
+    )
+    public = set(
+        Page.objects.live().public().filter(pk__in=[p.page_id for p in picks]).values_list("pk", flat=True)
+    )
+    hits = []
+    for pick in picks:
+        if pick.page_id is None and pick.external_link_url:
+            url = pick.external_link_url
+        elif pick.page_id in public:
+            url = pick.page.url or ""
+        else:
+            continue
+        hits.append(
+            Hit(kind="promoted", title=pick.title or url, url=url, text=highlight(pick.description, []))
+        )
+    return hits
+
+
+def suggest_concepts(query: str, limit: int = 6) -> list[ConceptPage]:
+    """Concepts to try when nothing matched: those whose names start like the query's words, else the
+    first few of the glossary."""
+    concepts = public_pages(ConceptPage)
+    return list(concepts.autocomplete(query)[:limit]) or list(concepts.order_by("title")[:limit])
