@@ -3,8 +3,9 @@
 Segments are written in bulk (a transcript is hundreds of them), which Django's save signals never see, so
 they are not updated by Wagtail's automatic indexing (``Segment.search_auto_update`` is off). Instead,
 whenever a transcript's segments change (``transcript_changed`` hook), ``index_transcript`` runs as a task:
-it writes the index entries of the present segments in batches and drops the entries of segments that no
-longer exist.
+it writes the index entries of the present segments in batches. Entries of segments that no longer exist
+are never found (a search joins the segment table) and are pruned by ``prune_stale_entries``, a periodic
+job of the scheduler: pruning scans the whole index, too much to do on every transcript change.
 """
 
 from __future__ import annotations
@@ -37,10 +38,14 @@ def index_transcript(transcript_id: int) -> int:
                 batch = []
         if batch:
             index.add_items(Segment, batch)
-        # Database backends keep one entry per object: those of deleted segments go (a search joins the
-        # segment table, so they were never found, but they take room). Search engines keep theirs until
-        # the next `manage.py update_index`.
-        if hasattr(index, "delete_stale_model_entries"):
-            index.delete_stale_model_entries(Segment)
         count = segments.count()
     return count
+
+
+def prune_stale_entries() -> None:
+    """Drop index entries of deleted segments (database backends; search engines keep theirs until the
+    next ``manage.py update_index``)."""
+    for backend in get_search_backends(with_auto_update=True):
+        index = backend.get_index_for_model(Segment)
+        if index is not None and hasattr(index, "delete_stale_model_entries"):
+            index.delete_stale_model_entries(Segment)
