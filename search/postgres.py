@@ -41,7 +41,7 @@ def search_segments(queryset, query: str):
     """``queryset`` (of Segment) filtered to lines matching ``query``, best first."""
     tsquery = SearchQuery(query, search_type="websearch", config=CONFIG)
     return (
-        queryset.annotate(vector=SegmentVector())
+        queryset.alias(vector=SegmentVector())
         .filter(vector=tsquery)
         .annotate(rank=SearchRank(SegmentVector(), tsquery))
         .order_by("-rank", "pk")

@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from modelsearch.utils import normalise_query_string
@@ -126,51 +128,71 @@ class Results:
 # Querysets of what may be found --------------------------------------------------------------------------
 
 
-def public_pages(model):
-    return model.objects.live().public()
+class Scope:
+    """What a visitor may find, worked out once per search: live pages outside every view restriction
+    (Wagtail's ``public()`` asks the database for the restrictions each time it is called)."""
 
+    def __init__(self, filters: Filters):
+        self.filters = filters
+        self.private = Page.objects.all().private_q()
 
-def episode_queryset(filters: Filters):
-    episodes = public_pages(EpisodePage)
-    if filters.show is not None:
-        episodes = episodes.child_of(filters.show)
-    if filters.concept is not None:
-        episodes = episodes.filter(pk__in=_pages_discussing(filters.concept))
-    return episodes
+    def pages(self, model):
+        return model.objects.live().exclude(self.private)
 
+    def episodes(self):
+        episodes = self.pages(EpisodePage)
+        if self.filters.show is not None:
+            episodes = episodes.child_of(self.filters.show)
+        if self.filters.concept is not None:
+            episodes = episodes.filter(pk__in=_pages_discussing(self.filters.concept))
+        return episodes
 
-def interview_queryset(filters: Filters):
-    interviews = public_pages(InterviewPage)
-    if filters.show is not None:
-        interviews = interviews.filter(show=filters.show)
-    if filters.concept is not None:
-        interviews = interviews.filter(pk__in=_pages_discussing(filters.concept))
-    return interviews
+    def interviews(self):
+        interviews = self.pages(InterviewPage)
+        if self.filters.show is not None:
+            interviews = interviews.filter(show=self.filters.show)
+        if self.filters.concept is not None:
+            interviews = interviews.filter(pk__in=_pages_discussing(self.filters.concept))
+        return interviews
 
+    def concepts(self):
+        concepts = self.pages(ConceptPage)
+        if self.filters.concept is not None:
+            related = [c.pk for c in self.filters.concept.related_concepts()] + [self.filters.concept.pk]
+            concepts = concepts.filter(pk__in=related)
+        return concepts
 
-def concept_queryset(filters: Filters):
-    concepts = public_pages(ConceptPage)
-    if filters.concept is not None:
-        related = [c.pk for c in filters.concept.related_concepts()] + [filters.concept.pk]
-        concepts = concepts.filter(pk__in=related)
-    return concepts
+    def segments(self):
+        """Lines of finished transcripts whose audio a public episode or interview (within the filters)
+        uses, filtered through ``transcript`` (a FilterField, so that every search backend can apply it)."""
+        audio = [self.episodes().values("audio_id")]
+        if self.filters.show is None or self.filters.concept is not None:
+            audio.append(self.interviews().values("audio_id"))
+        transcripts = Transcript.objects.filter(status=Transcript.DONE)
+        visible = Q()
+        for subquery in audio:
+            visible |= Q(audio_id__in=subquery)
+        transcripts = transcripts.filter(visible)
+        # A list, not a subquery: with a subquery PostgreSQL's planner walks every visible line instead
+        # of the full-text index (20x slower in bench/search.py); and every backend can apply a list.
+        segments = Segment.objects.filter(transcript_id__in=list(transcripts.values_list("pk", flat=True)))
+        if self.filters.concept is not None:
+            mentioned = Mention.objects.visible().filter(concept=self.filters.concept, segment__isnull=False)
+            segments = segments.filter(pk__in=list(mentioned.values_list("segment_id", flat=True)))
+        return segments
 
-
-def segment_queryset(filters: Filters):
-    """Transcript lines of current, finished transcripts whose audio a public episode or interview uses
-    (filtered through ``transcript``, a FilterField, so that every backend can apply it)."""
-    audio_ids = set(episode_queryset(filters).values_list("audio_id", flat=True))
-    if filters.show is None or filters.concept is not None:
-        audio_ids |= set(interview_queryset(filters).values_list("audio_id", flat=True))
-    audio_ids.discard(None)
-    transcript_ids = list(
-        Transcript.objects.filter(audio_id__in=audio_ids, status=Transcript.DONE).values_list("pk", flat=True)
-    )
-    segments = Segment.objects.filter(transcript_id__in=transcript_ids)
-    if filters.concept is not None:
-        mentioned = Mention.objects.visible().filter(concept=filters.concept, segment__isnull=False)
-        segments = segments.filter(pk__in=list(mentioned.values_list("segment_id", flat=True)))
-    return segments
+    def pages_using(self, audio_ids) -> dict[int, Page]:
+        """The first public episode or interview using each audio file, in one query."""
+        rows = (
+            self.pages(Page)
+            .filter(Q(episodepage__audio_id__in=audio_ids) | Q(interviewpage__audio_id__in=audio_ids))
+            .annotate(audio=Coalesce("episodepage__audio_id", "interviewpage__audio_id"))
+            .order_by("pk")
+        )
+        pages: dict[int, Page] = {}
+        for page in rows:
+            pages.setdefault(page.audio, page)
+        return pages
 
 
 def _pages_discussing(concept):
@@ -188,19 +210,21 @@ def page_hits(kind: str, pages, terms) -> list[Hit]:
     return hits
 
 
-def segment_hits(segments, terms) -> list[Hit]:
+def segment_hits(segments, terms, scope: Scope) -> list[Hit]:
     """Each line linked to the moment it is said, on the first public page that uses its audio."""
     segments = list(segments)
-    transcript_audio = dict(
-        Transcript.objects.filter(pk__in={s.transcript_id for s in segments}).values_list("pk", "audio_id")
-    )
-    pages: dict[int, Page] = {}
-    for model in (EpisodePage, InterviewPage):
-        for page in public_pages(model).filter(audio_id__in=set(transcript_audio.values())).order_by("pk"):
-            pages.setdefault(page.audio_id, page)
+    if segments and not hasattr(segments[0], "audio_id"):
+        audio_of = dict(
+            Transcript.objects.filter(pk__in={s.transcript_id for s in segments}).values_list(
+                "pk", "audio_id"
+            )
+        )
+        for segment in segments:
+            segment.audio_id = audio_of.get(segment.transcript_id)
+    pages = scope.pages_using({segment.audio_id for segment in segments}) if segments else {}
     hits = []
     for segment in segments:
-        page = pages.get(transcript_audio.get(segment.transcript_id))
+        page = pages.get(segment.audio_id)
         if page is None:
             continue
         hits.append(
@@ -231,23 +255,32 @@ def search(
         return results
     terms = query_terms(query)
     backend = get_search_backend()
+    scope = Scope(filters)
+    in_database = uses_postgres_fts()
+
+    def find_segments():
+        if in_database:
+            matching = search_segments(scope.segments(), query)
+            return matching.annotate(audio_id=F("transcript__audio_id")).only(
+                "pk", "transcript_id", "start_ms", "text"
+            )
+        return backend.search(query, scope.segments(), operator="and")
+
     sources = {
-        "moments": (segment_queryset, segment_hits),
-        "episodes": (episode_queryset, lambda found, t: page_hits("episodes", found, t)),
-        "interviews": (interview_queryset, lambda found, t: page_hits("interviews", found, t)),
-        "concepts": (concept_queryset, lambda found, t: page_hits("concepts", found, t)),
+        "moments": (find_segments, lambda found: segment_hits(found, terms, scope)),
+        "episodes": (lambda: backend.search(query, scope.episodes(), operator="and"), None),
+        "interviews": (lambda: backend.search(query, scope.interviews(), operator="and"), None),
+        "concepts": (lambda: backend.search(query, scope.concepts(), operator="and"), None),
     }
-    for name, (queryset, to_hits) in sources.items():
+    for name, (find, to_hits) in sources.items():
         if kind not in ("all", name):
             continue
-        if name == "moments" and uses_postgres_fts():
-            found = search_segments(queryset(filters), query)
-        else:
-            found = backend.search(query, queryset(filters), operator="and")
+        to_hits = to_hits or (lambda found, name=name: page_hits(name, found, terms))
+        found = find()
         if kind == "all":
             total = found.count()
             if total:
-                results.groups.append(Group(name, KINDS[name], total, to_hits(found[:GROUP_PREVIEW], terms)))
+                results.groups.append(Group(name, KINDS[name], total, to_hits(found[:GROUP_PREVIEW])))
             continue
         paginator = Paginator(found, PER_PAGE)
         try:
@@ -259,18 +292,18 @@ def search(
                 name,
                 KINDS[name],
                 paginator.count,
-                to_hits(current.object_list, terms),
+                to_hits(current.object_list),
                 page_number=current.number,
                 num_pages=paginator.num_pages,
             )
         )
-    results.promoted = promoted(query)
+    results.promoted = promoted(query, scope) if page == 1 else []
     if not results.total:
-        results.suggestions = suggest_concepts(query)
+        results.suggestions = suggest_concepts(query, scope)
     return results
 
 
-def promoted(query: str) -> list[Hit]:
+def promoted(query: str, scope: Scope) -> list[Hit]:
     """Editors' picks for this query (Wagtail's search promotions): live, public pages and external links.
     Read only: a search never writes to the database."""
     picks = (
@@ -295,8 +328,8 @@ def promoted(query: str) -> list[Hit]:
     return hits
 
 
-def suggest_concepts(query: str, limit: int = 6) -> list[ConceptPage]:
+def suggest_concepts(query: str, scope: Scope, limit: int = 6) -> list[ConceptPage]:
     """Concepts to try when nothing matched: those whose names start like the query's words, else the
     first few of the glossary."""
-    concepts = public_pages(ConceptPage)
+    concepts = scope.pages(ConceptPage)
     return list(concepts.autocomplete(query)[:limit]) or list(concepts.order_by("title")[:limit])
