@@ -142,6 +142,10 @@ TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coprod
 TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
 # Seconds before each retry of a failed transcription (the third failure is final).
 TRANSCRIPTION_RETRY_DELAYS = env.list("TRANSCRIPTION_RETRY_DELAYS", cast=int, default=[60, 600])
+# `manage.py scheduler` runs its periodic jobs this often; keep it well under TRANSCRIPTION_LEASE_SECONDS.
+SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
+# The scheduler deletes finished task results older than this.
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 
 # Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
 # (search and reference index updates, image focal points) and WebSub pings use the "default" queue;

@@ -1,10 +1,12 @@
 """Fast, isolated settings for the test suite."""
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
 DEBUG = False
@@ -18,6 +20,13 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("TEST_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="podcast-test-media-")))
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: tests/reliability runs real `db_worker` processes, which must open the test
+    # database too. A folder of its own per run, so that test runs side by side never share one.
+    _test_db_dir = tempfile.mkdtemp(prefix="podcast-test-db-")
+    atexit.register(shutil.rmtree, _test_db_dir, ignore_errors=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_test_db_dir) / "test.sqlite3")}
 
 # Tasks run inline so that a test sees their effect; tests of the queue itself override this.
 TASKS = {
