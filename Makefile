@@ -11,7 +11,7 @@ export PORT
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ $(VENV)/.runtime: $(BIN)/python requirements.txt
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+# The optional openai-whisper engine (torch, pinned to its CPU build); the tests need it too.
+$(VENV)/.whisper: $(VENV)/.dev requirements-whisper.txt
+	$(BIN)/python -m pip install --quiet -r requirements-whisper.txt
 	@touch $@
 
 .PHONY: system-deps
@@ -37,6 +42,10 @@ system-deps: ## Install the Debian packages the tests and demo audio need (espea
 .PHONY: install
 install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 
+.PHONY: install-whisper
+install-whisper: $(VENV)/.runtime ## Install the optional openai-whisper engine (torch CPU build, openai-whisper)
+	$(BIN)/python -m pip install --quiet -r requirements-whisper.txt
+
 .PHONY: setup
 setup: install ## Migrate, load the demo content and queue any missing transcripts (idempotent)
 	$(BIN)/python manage.py migrate --no-input
@@ -48,7 +57,7 @@ run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
 
 .PHONY: test
-test: system-deps $(VENV)/.dev ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: system-deps $(VENV)/.whisper ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
