@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from math import ceil
 
-from django.core.paginator import EmptyPage, Paginator
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
@@ -250,6 +250,7 @@ def search(
     filters = filters or Filters()
     query = clean_query(raw_query)
     kind = kind if kind in KINDS else "all"
+    page = max(page, 1)
     results = Results(query=query, kind=kind, filters=filters)
     if not query:
         return results
@@ -278,29 +279,34 @@ def search(
         to_hits = to_hits or (lambda found, name=name: page_hits(name, found, terms))
         found = find()
         if kind == "all":
-            total = found.count()
+            items, total = take(found, 0, GROUP_PREVIEW)
             if total:
-                results.groups.append(Group(name, KINDS[name], total, to_hits(found[:GROUP_PREVIEW])))
+                results.groups.append(Group(name, KINDS[name], total, to_hits(items)))
             continue
-        paginator = Paginator(found, PER_PAGE)
-        try:
-            current = paginator.page(page)
-        except EmptyPage:
-            current = paginator.page(paginator.num_pages)
+        items, total = take(found, (page - 1) * PER_PAGE, PER_PAGE)
+        pages = max(ceil(total / PER_PAGE), 1)
+        if page > pages:  # past the end (an old link): the last page instead
+            page = pages
+            items, total = take(found, (page - 1) * PER_PAGE, PER_PAGE)
         results.groups.append(
-            Group(
-                name,
-                KINDS[name],
-                paginator.count,
-                to_hits(current.object_list),
-                page_number=current.number,
-                num_pages=paginator.num_pages,
-            )
+            Group(name, KINDS[name], total, to_hits(items), page_number=page, num_pages=pages)
         )
     results.promoted = promoted(query, scope) if page == 1 else []
     if not results.total:
         results.suggestions = suggest_concepts(query, scope)
     return results
+
+
+def take(found, start: int, size: int) -> tuple[list, int]:
+    """``size`` results from ``start`` and how many there are in all. A Django queryset (PostgreSQL's own
+    full-text search) gets both from one query, the total as a window count; search backends' results
+    are counted apart."""
+    if isinstance(found, QuerySet):
+        items = list(found.annotate(total=Window(Count("pk")))[start : start + size])
+        if items:
+            return items, items[0].total
+        return [], found.count() if start else 0
+    return list(found[start : start + size]), found.count()
 
 
 def promoted(query: str, scope: Scope) -> list[Hit]:
