@@ -4,30 +4,28 @@ Wagtail's database backend keeps every indexed object in one table and matches a
 vector that no index can serve: fine for pages, far too slow for the hundreds of thousands of transcript
 lines of a real catalogue (bench/search.py measured 115x a plain full-text query at 60,000 lines). So on
 PostgreSQL, when the search backend is the database one, transcript lines are matched directly:
-``to_tsvector('english', text) @@ websearch_to_tsquery('english', query)``, served by the expression index
-that this app's migration creates, and ranked with ``ts_rank``. (Elasticsearch or OpenSearch, when
-configured, index the lines like any other model instead.)
+``text_vector @@ websearch_to_tsquery('english', query)``, ranked with ``ts_rank``, where ``text_vector``
+is a generated column holding ``to_tsvector('english', text)``, with a GIN index (this app's migrations).
+Elasticsearch or OpenSearch, when configured, index the lines like any other model instead.
 """
 
 from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import F, Func
+from django.db.models.expressions import RawSQL
 from wagtail.search.backends import get_search_backend
 
 CONFIG = "english"
-INDEX_NAME = "transcripts_segment_text_fts"
-# The index's expression and the query's must be the same text for PostgreSQL to use the index.
-VECTOR_SQL = f"to_tsvector('{CONFIG}'::regconfig, text)"
+# A generated column (search/migrations/0002) with a GIN index: matching and ranking read the stored
+# vector instead of parsing every matching line again.
+COLUMN = "text_vector"
+INDEX_NAME = "transcripts_segment_text_vector"
 
 
-class SegmentVector(Func):
-    template = f"to_tsvector('{CONFIG}'::regconfig, %(expressions)s)"
-    output_field = SearchVectorField()
-
+class SegmentVector(RawSQL):
     def __init__(self):
-        super().__init__(F("text"))
+        super().__init__(f'"transcripts_segment"."{COLUMN}"', [], output_field=SearchVectorField())
 
 
 def uses_postgres_fts() -> bool:

@@ -1,15 +1,17 @@
-"""The GIN index behind ``search.postgres`` (PostgreSQL only; other databases search through Wagtail's
-index). Built CONCURRENTLY would need a non-atomic migration; a catalogue's first migration is small."""
+"""The first GIN index behind ``search.postgres`` (PostgreSQL only; other databases search through
+Wagtail's index). Replaced by 0002's generated column and its index."""
 
 from django.db import migrations
 
-from search.postgres import INDEX_NAME, VECTOR_SQL
+CONFIG = "english"
+INDEX_NAME = "transcripts_segment_text_fts"
 
 
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX_NAME} ON transcripts_segment USING gin ({VECTOR_SQL})"
+            f"CREATE INDEX IF NOT EXISTS {INDEX_NAME} ON transcripts_segment "
+            f"USING gin (to_tsvector('{CONFIG}'::regconfig, text))"
         )
 
 
