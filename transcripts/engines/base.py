@@ -7,6 +7,7 @@ between engines, formats and the player.
 from __future__ import annotations
 
 import re
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -53,6 +54,19 @@ class BaseEngine(ABC):
 
     def __init__(self, **options):
         self.options = options
+        self._whisper = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        """The engine's model, loaded on first use (``_load``) and kept for the life of this engine."""
+        with self._lock:
+            if self._whisper is None:
+                self._whisper = self._load()
+        return self._whisper
+
+    @abstractmethod
+    def _load(self):
+        """Load the model; raise ``EngineError`` when it cannot be loaded."""
 
     @property
     @abstractmethod

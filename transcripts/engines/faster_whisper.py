@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,19 +70,10 @@ class FasterWhisperEngine(BaseEngine):
         self.cpu_threads = cpu_threads
         self.beam_size = beam_size
         self.window_seconds = window_seconds
-        self._whisper = None
-        self._lock = threading.Lock()
 
     @property
     def model_label(self) -> str:
         return f"faster-whisper {self.model} ({self.compute_type})"
-
-    def load(self):
-        """The WhisperModel, loaded on first use and kept for the life of this engine."""
-        with self._lock:
-            if self._whisper is None:
-                self._whisper = self._load()
-        return self._whisper
 
     def _load(self):
         from faster_whisper import WhisperModel

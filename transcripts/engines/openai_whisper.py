@@ -149,9 +149,7 @@ class OpenAIWhisperEngine(BaseEngine):
         self.threads = threads
         self.window_seconds = window_seconds
         self.vad = self._vad_options(vad or {})
-        self._whisper = None
         self._tokenizer = None
-        self._lock = threading.Lock()
         # openai-whisper hangs its key-value cache and attention hooks on the model's modules while it
         # decodes: two decodings at once on one model would read each other's.
         self._decoding = threading.Lock()
@@ -181,13 +179,6 @@ class OpenAIWhisperEngine(BaseEngine):
     @property
     def model_label(self) -> str:
         return f"openai-whisper {self.model}"
-
-    def load(self):
-        """The Whisper model, loaded on first use and kept for the life of this engine."""
-        with self._lock:
-            if self._whisper is None:
-                self._whisper = self._load()
-        return self._whisper
 
     def checkpoint(self) -> tuple[str, str | None]:
         """The checkpoint file to load and the model's alignment heads (the cross-attention heads that time
