@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import ceil
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import BooleanField, Count, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
@@ -162,20 +164,30 @@ class Scope:
             concepts = concepts.filter(pk__in=related)
         return concepts
 
-    def segments(self):
-        """Lines of finished transcripts whose audio a public episode or interview (within the filters)
-        uses, filtered through ``transcript`` (a FilterField, so that every search backend can apply it)."""
+    @cached_property
+    def transcripts(self) -> dict[int, int]:
+        """Audio id by transcript id, for the finished transcripts whose audio a public episode or
+        interview (within the filters) uses."""
         audio = [self.episodes().values("audio_id")]
         if self.filters.show is None or self.filters.concept is not None:
             audio.append(self.interviews().values("audio_id"))
-        transcripts = Transcript.objects.filter(status=Transcript.DONE)
         visible = Q()
         for subquery in audio:
             visible |= Q(audio_id__in=subquery)
-        transcripts = transcripts.filter(visible)
-        # A list, not a subquery: with a subquery PostgreSQL's planner walks every visible line instead
-        # of the full-text index (20x slower in bench/search.py); and every backend can apply a list.
-        segments = Segment.objects.filter(transcript_id__in=list(transcripts.values_list("pk", flat=True)))
+        return dict(Transcript.objects.filter(visible, status=Transcript.DONE).values_list("pk", "audio_id"))
+
+    def segments(self, *, as_array: bool = False):
+        """Lines of the visible transcripts, filtered by a list of their ids, not a subquery: with a
+        subquery PostgreSQL's planner walks every visible line instead of the full-text index (20x slower
+        in bench/search.py). Search backends get ``transcript__in`` (a FilterField, which every backend can
+        apply); PostgreSQL's own search gets the list as one array parameter (``as_array``), which saves
+        parsing and planning a thousand placeholders on every search."""
+        ids = list(self.transcripts)
+        if as_array:
+            in_visible = RawSQL('"transcripts_segment"."transcript_id" = ANY(%s)', (ids,), BooleanField())
+            segments = Segment.objects.filter(in_visible)
+        else:
+            segments = Segment.objects.filter(transcript_id__in=ids)
         if self.filters.concept is not None:
             mentioned = Mention.objects.visible().filter(concept=self.filters.concept, segment__isnull=False)
             segments = segments.filter(pk__in=list(mentioned.values_list("segment_id", flat=True)))
@@ -213,14 +225,8 @@ def page_hits(kind: str, pages, terms) -> list[Hit]:
 def segment_hits(segments, terms, scope: Scope) -> list[Hit]:
     """Each line linked to the moment it is said, on the first public page that uses its audio."""
     segments = list(segments)
-    if segments and not hasattr(segments[0], "audio_id"):
-        audio_of = dict(
-            Transcript.objects.filter(pk__in={s.transcript_id for s in segments}).values_list(
-                "pk", "audio_id"
-            )
-        )
-        for segment in segments:
-            segment.audio_id = audio_of.get(segment.transcript_id)
+    for segment in segments:
+        segment.audio_id = scope.transcripts.get(segment.transcript_id)
     pages = scope.pages_using({segment.audio_id for segment in segments}) if segments else {}
     hits = []
     for segment in segments:
@@ -261,10 +267,8 @@ def search(
 
     def find_segments():
         if in_database:
-            matching = search_segments(scope.segments(), query)
-            return matching.annotate(audio_id=F("transcript__audio_id")).only(
-                "pk", "transcript_id", "start_ms", "text"
-            )
+            matching = search_segments(scope.segments(as_array=True), query)
+            return matching.only("pk", "transcript_id", "start_ms", "text")
         return backend.search(query, scope.segments(), operator="and")
 
     sources = {
