@@ -6,6 +6,7 @@ between engines, formats and the player.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -63,6 +64,19 @@ class BaseEngine(ABC):
             if self._whisper is None:
                 self._whisper = self._load()
         return self._whisper
+
+    def open_audio(self, path: str, window_seconds: float):
+        """``(total_ms, first window or None, the windows after it)`` of the audio at ``path``, decoding
+        the first window at once so that unreadable audio fails here, as ``EngineError``."""
+        from . import audio
+
+        try:
+            total_ms = audio.duration_ms(path)
+            windows = audio.windows(path, window_seconds=window_seconds)
+            first = next(windows, None)
+        except audio.AudioDecodeError as error:
+            raise EngineError(f"Cannot read {os.path.basename(path)} as audio: {error}") from error
+        return (max(total_ms, first.duration_ms) if first else total_ms), first, windows
 
     @abstractmethod
     def _load(self):

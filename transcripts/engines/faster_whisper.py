@@ -121,12 +121,7 @@ class FasterWhisperEngine(BaseEngine):
         multilingual model detects it there and keeps it for the rest of the file)."""
         whisper = self.load()
         name = os.path.basename(path)
-        try:
-            total_ms = audio.duration_ms(path)
-            pieces = audio.windows(path, window_seconds=self.window_seconds)
-            first = next(pieces, None)
-        except audio.AudioDecodeError as error:
-            raise EngineError(f"Cannot read {name} as audio: {error}") from error
+        total_ms, first, pieces = self.open_audio(path, self.window_seconds)
         if first is None:
             return TranscriptionInfo(language=language or "", duration_ms=total_ms), iter(())
         options = {
@@ -142,7 +137,6 @@ class FasterWhisperEngine(BaseEngine):
             segments, info = whisper.transcribe(first.samples, language=language, **options)
         except (RuntimeError, ValueError) as error:
             raise EngineError(f"Transcription failed: {error}") from error
-        total_ms = max(total_ms, first.duration_ms)
         result = TranscriptionInfo(language=info.language, duration_ms=total_ms)
 
         def rest():

@@ -259,15 +259,9 @@ class OpenAIWhisperEngine(BaseEngine):
         whisper, _ = _import_whisper()
         model = self.load()
         name = os.path.basename(path)
-        try:
-            total_ms = audio.duration_ms(path)
-            windows = audio.windows(path, window_seconds=self.window_seconds)
-            first = next(windows, None)
-        except audio.AudioDecodeError as error:
-            raise EngineError(f"Cannot read {name} as audio: {error}") from error
+        total_ms, first, windows = self.open_audio(path, self.window_seconds)
         if first is None:
             return TranscriptionInfo(language=language or "", duration_ms=total_ms), iter(())
-        total_ms = max(total_ms, first.duration_ms)
         pieces = self._pieces(first, windows, name)
 
         scanned: list[_Piece] = []
