@@ -30,9 +30,14 @@ $(VENV)/.whisper: $(VENV)/.dev requirements-whisper.txt
 	$(BIN)/python -m pip install --quiet -r requirements-whisper.txt
 	@touch $@
 
+# axe-core for the browser tests' accessibility checks (package-lock.json pins it); the site needs no build.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	@touch $@
+
 .PHONY: system-deps
-system-deps: ## Install the Debian packages the tests and demo audio need (espeak-ng, ffmpeg, sox) if missing
-	@missing=""; for tool in espeak-ng ffmpeg sox; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+system-deps: ## Install the Debian packages the tests, benchmarks and demo audio need, if missing
+	@missing=""; for tool in espeak-ng ffmpeg sox chromium wrk; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing$$missing with apt-get"; \
 		if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
@@ -57,7 +62,7 @@ run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
 
 .PHONY: test
-test: system-deps $(VENV)/.whisper ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: system-deps $(VENV)/.whisper node_modules/.installed ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -81,4 +86,4 @@ demo-audio: system-deps install ## Re-synthesise the demo episodes' audio with e
 
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and uploaded media
-	rm -rf $(VENV) db.sqlite3 media .demo-login
+	rm -rf $(VENV) node_modules db.sqlite3 media .demo-login
