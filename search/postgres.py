@@ -11,21 +11,16 @@ Elasticsearch or OpenSearch, when configured, index the lines like any other mod
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from wagtail.search.backends import get_search_backend
+
+from transcripts.models import Segment
 
 CONFIG = "english"
 # A generated column (search/migrations/0002) with a GIN index: matching and ranking read the stored
 # vector instead of parsing every matching line again.
 COLUMN = "text_vector"
 INDEX_NAME = "transcripts_segment_text_vector"
-
-
-class SegmentVector(RawSQL):
-    def __init__(self):
-        super().__init__(f'"transcripts_segment"."{COLUMN}"', [], output_field=SearchVectorField())
 
 
 def uses_postgres_fts() -> bool:
@@ -35,12 +30,42 @@ def uses_postgres_fts() -> bool:
     )
 
 
-def search_segments(queryset, query: str):
-    """``queryset`` (of Segment) filtered to lines matching ``query``, best first."""
-    tsquery = SearchQuery(query, search_type="websearch", config=CONFIG)
-    return (
-        queryset.alias(vector=SegmentVector())
-        .filter(vector=tsquery)
-        .annotate(rank=SearchRank(SegmentVector(), tsquery))
-        .order_by("-rank", "pk")
-    )
+class Moments:
+    """The lines of ``transcripts`` (ids; optionally only ``segments``) that match ``query``, best first,
+    read a page at a time by ``take``: one hand-written statement gives the page of lines and, as a window
+    count over the same scan, how many match in all. It is the plain full-text query (bench/search.py
+    measures it against one) plus the visibility filter, passed as one array parameter: with a join or a
+    subquery PostgreSQL's planner walks every visible line instead of the full-text index."""
+
+    # CONFIG and COLUMN, written out. Parameters are bound client-side (Django's default with psycopg 3),
+    # so with no concept filter the planner sees "NULL IS NULL" and drops that condition.
+    SQL = """
+        WITH q AS (SELECT websearch_to_tsquery('english', %(query)s) AS query)
+        SELECT s.id, s.transcript_id, s.start_ms, s.text, count(*) OVER () AS total
+        FROM transcripts_segment s, q
+        WHERE s.text_vector @@ q.query
+          AND s.transcript_id = ANY(%(transcripts)s::bigint[])
+          AND (%(segments)s::bigint[] IS NULL OR s.id = ANY(%(segments)s::bigint[]))
+        ORDER BY ts_rank(s.text_vector, q.query) DESC, s.id
+        LIMIT %(limit)s OFFSET %(offset)s
+    """
+
+    def __init__(self, query: str, transcripts, segments=None):
+        self.query = query
+        self.transcripts = list(transcripts)
+        self.segments = None if segments is None else list(segments)
+
+    def take(self, start: int, size: int) -> tuple[list[Segment], int]:
+        """``size`` lines from ``start`` and the number of matching lines."""
+        if not self.transcripts or self.segments == []:
+            return [], 0
+        params = {"query": self.query, "transcripts": self.transcripts, "segments": self.segments}
+        with connection.cursor() as cursor:
+            cursor.execute(self.SQL, {**params, "limit": size, "offset": start})
+            rows = cursor.fetchall()
+            if not rows and start:  # past the end: count alone
+                cursor.execute(self.SQL, {**params, "limit": 1, "offset": 0})
+                first = cursor.fetchone()
+                return [], first[4] if first else 0
+        lines = [Segment(pk=pk, transcript_id=t, start_ms=ms, text=text) for pk, t, ms, text, _ in rows]
+        return lines, rows[0][4] if rows else 0

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from math import ceil
 
-from django.db.models import BooleanField, Count, Q, QuerySet, Window
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from modelsearch.utils import normalise_query_string
@@ -32,7 +30,7 @@ from concepts.models import ConceptPage, Mention
 from episodes.models import EpisodePage, InterviewPage, ShowPage
 from transcripts.models import Segment, Transcript
 
-from .postgres import search_segments, uses_postgres_fts
+from .postgres import Moments, uses_postgres_fts
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 20
@@ -130,13 +128,29 @@ class Results:
 # Querysets of what may be found --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Listening:
+    """Where a transcript's lines are heard: the first public episode or interview that uses its audio."""
+
+    page_id: int
+    title: str
+    url_path: str
+
+    @property
+    def url(self) -> str:
+        return Page(pk=self.page_id, url_path=self.url_path).get_url() or ""
+
+
 class Scope:
     """What a visitor may find, worked out once per search: live pages outside every view restriction
     (Wagtail's ``public()`` asks the database for the restrictions each time it is called)."""
 
     def __init__(self, filters: Filters):
         self.filters = filters
-        self.private = Page.objects.all().private_q()
+
+    @cached_property
+    def private(self) -> Q:
+        return Page.objects.all().private_q()
 
     def pages(self, model):
         return model.objects.live().exclude(self.private)
@@ -165,46 +179,37 @@ class Scope:
         return concepts
 
     @cached_property
-    def transcripts(self) -> dict[int, int]:
-        """Audio id by transcript id, for the finished transcripts whose audio a public episode or
-        interview (within the filters) uses."""
-        audio = [self.episodes().values("audio_id")]
+    def transcripts(self) -> dict[int, Listening]:
+        """The finished transcripts whose audio a public episode or interview (within the filters) uses,
+        each with the first such page (by id): one query per kind of page."""
+        kinds = [self.episodes()]
         if self.filters.show is None or self.filters.concept is not None:
-            audio.append(self.interviews().values("audio_id"))
-        visible = Q()
-        for subquery in audio:
-            visible |= Q(audio_id__in=subquery)
-        return dict(Transcript.objects.filter(visible, status=Transcript.DONE).values_list("pk", "audio_id"))
+            kinds.append(self.interviews())
+        rows = []
+        for pages in kinds:
+            rows += (
+                pages.filter(audio__transcript__status=Transcript.DONE)
+                .order_by()
+                .values_list("audio__transcript__id", "pk", "title", "url_path")
+            )
+        visible: dict[int, Listening] = {}
+        for transcript_id, page_id, title, url_path in sorted(rows, key=lambda row: row[1]):
+            visible.setdefault(transcript_id, Listening(page_id, title, url_path))
+        return visible
 
-    def segments(self, *, as_array: bool = False):
-        """Lines of the visible transcripts, filtered by a list of their ids, not a subquery: with a
-        subquery PostgreSQL's planner walks every visible line instead of the full-text index (20x slower
-        in bench/search.py). Search backends get ``transcript__in`` (a FilterField, which every backend can
-        apply); PostgreSQL's own search gets the list as one array parameter (``as_array``), which saves
-        parsing and planning a thousand placeholders on every search."""
-        ids = list(self.transcripts)
-        if as_array:
-            in_visible = RawSQL('"transcripts_segment"."transcript_id" = ANY(%s)', (ids,), BooleanField())
-            segments = Segment.objects.filter(in_visible)
-        else:
-            segments = Segment.objects.filter(transcript_id__in=ids)
-        if self.filters.concept is not None:
-            mentioned = Mention.objects.visible().filter(concept=self.filters.concept, segment__isnull=False)
-            segments = segments.filter(pk__in=list(mentioned.values_list("segment_id", flat=True)))
-        return segments
+    def segment_ids(self) -> list[int] | None:
+        """With a concept filter, the lines where the concept is mentioned (visible mentions); else None."""
+        if self.filters.concept is None:
+            return None
+        mentioned = Mention.objects.visible().filter(concept=self.filters.concept, segment__isnull=False)
+        return list(mentioned.values_list("segment_id", flat=True))
 
-    def pages_using(self, audio_ids) -> dict[int, Page]:
-        """The first public episode or interview using each audio file, in one query."""
-        rows = (
-            self.pages(Page)
-            .filter(Q(episodepage__audio_id__in=audio_ids) | Q(interviewpage__audio_id__in=audio_ids))
-            .annotate(audio=Coalesce("episodepage__audio_id", "interviewpage__audio_id"))
-            .order_by("pk")
-        )
-        pages: dict[int, Page] = {}
-        for page in rows:
-            pages.setdefault(page.audio, page)
-        return pages
+    def segments(self):
+        """Lines of the visible transcripts, filtered by a list of their ids (a FilterField every search
+        backend can apply), not a subquery."""
+        segments = Segment.objects.filter(transcript_id__in=list(self.transcripts))
+        ids = self.segment_ids()
+        return segments if ids is None else segments.filter(pk__in=ids)
 
 
 def _pages_discussing(concept):
@@ -224,13 +229,9 @@ def page_hits(kind: str, pages, terms) -> list[Hit]:
 
 def segment_hits(segments, terms, scope: Scope) -> list[Hit]:
     """Each line linked to the moment it is said, on the first public page that uses its audio."""
-    segments = list(segments)
-    for segment in segments:
-        segment.audio_id = scope.transcripts.get(segment.transcript_id)
-    pages = scope.pages_using({segment.audio_id for segment in segments}) if segments else {}
     hits = []
     for segment in segments:
-        page = pages.get(segment.audio_id)
+        page = scope.transcripts.get(segment.transcript_id)
         if page is None:
             continue
         hits.append(
@@ -267,8 +268,7 @@ def search(
 
     def find_segments():
         if in_database:
-            matching = search_segments(scope.segments(as_array=True), query)
-            return matching.only("pk", "transcript_id", "start_ms", "text")
+            return Moments(query, scope.transcripts, scope.segment_ids())
         return backend.search(query, scope.segments(), operator="and")
 
     sources = {
@@ -302,14 +302,10 @@ def search(
 
 
 def take(found, start: int, size: int) -> tuple[list, int]:
-    """``size`` results from ``start`` and how many there are in all. A Django queryset (PostgreSQL's own
-    full-text search) gets both from one query, the total as a window count; search backends' results
-    are counted apart."""
-    if isinstance(found, QuerySet):
-        items = list(found.annotate(total=Window(Count("pk")))[start : start + size])
-        if items:
-            return items, items[0].total
-        return [], found.count() if start else 0
+    """``size`` results from ``start`` and how many there are in all. PostgreSQL's own search of lines
+    (``Moments``) gets both from one statement; search backends' results are counted apart."""
+    if isinstance(found, Moments):
+        return found.take(start, size)
     return list(found[start : start + size]), found.count()
 
 
@@ -321,9 +317,7 @@ def promoted(query: str, scope: Scope) -> list[Hit]:
         .select_related("page")
         .order_by("sort_order")
     )
-    public = set(
-        Page.objects.live().public().filter(pk__in=[p.page_id for p in picks]).values_list("pk", flat=True)
-    )
+    public = set(scope.pages(Page).filter(pk__in=[p.page_id for p in picks]).values_list("pk", flat=True))
     hits = []
     for pick in picks:
         if pick.page_id is None and pick.external_link_url:
