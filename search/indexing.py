@@ -15,14 +15,15 @@ from modelsearch.backends import get_search_backends
 from transcripts.models import Segment
 
 from .postgres import uses_postgres_fts
+from .sqlite import uses_sqlite_fts
 
 BATCH = 500
 
 
 def index_transcript(transcript_id: int) -> int:
     """Index the segments of one transcript in every search backend; returns how many. Nothing to do
-    where PostgreSQL searches the segment table itself (``search.postgres``)."""
-    if uses_postgres_fts():
+    where the database searches the lines itself (``search.postgres``, ``search.sqlite``)."""
+    if uses_postgres_fts() or uses_sqlite_fts():
         return 0
     segments = Segment.objects.filter(transcript_id=transcript_id).order_by("index")
     count = 0

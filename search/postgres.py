@@ -55,11 +55,14 @@ class Moments:
         self.transcripts = list(transcripts)
         self.segments = None if segments is None else list(segments)
 
+    def params(self) -> dict:
+        return {"query": self.query, "transcripts": self.transcripts, "segments": self.segments}
+
     def take(self, start: int, size: int) -> tuple[list[Segment], int]:
         """``size`` lines from ``start`` and the number of matching lines."""
-        if not self.transcripts or self.segments == []:
+        if not self.transcripts or self.segments == [] or not self.query:
             return [], 0
-        params = {"query": self.query, "transcripts": self.transcripts, "segments": self.segments}
+        params = self.params()
         with connection.cursor() as cursor:
             cursor.execute(self.SQL, {**params, "limit": size, "offset": start})
             rows = cursor.fetchall()

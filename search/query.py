@@ -31,6 +31,7 @@ from episodes.models import EpisodePage, InterviewPage, ShowPage
 from transcripts.models import Segment, Transcript
 
 from .postgres import Moments, uses_postgres_fts
+from .sqlite import SQLiteMoments, uses_sqlite_fts
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 20
@@ -264,11 +265,11 @@ def search(
     terms = query_terms(query)
     backend = get_search_backend()
     scope = Scope(filters)
-    in_database = uses_postgres_fts()
+    in_database = Moments if uses_postgres_fts() else SQLiteMoments if uses_sqlite_fts() else None
 
     def find_segments():
         if in_database:
-            return Moments(query, scope.transcripts, scope.segment_ids())
+            return in_database(query, scope.transcripts, scope.segment_ids())
         return backend.search(query, scope.segments(), operator="and")
 
     sources = {
