@@ -1,6 +1,8 @@
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from .fields import TimestampFormField
+
 
 class ExternalLinkBlock(blocks.StructBlock):
     title = blocks.CharBlock(max_length=255)
@@ -40,9 +42,21 @@ class AnswerBlock(blocks.StructBlock):
         template = "episodes/blocks/answer.html"
 
 
+class TimestampBlock(blocks.FieldBlock):
+    """A moment in the audio, typed as ``1:23`` or ``1:02:03`` and kept as milliseconds."""
+
+    def __init__(self, required=False, help_text=None, **kwargs):
+        self.field = TimestampFormField(required=required, help_text=help_text)
+        super().__init__(**kwargs)
+
+
 class PullQuoteBlock(blocks.StructBlock):
     quote = blocks.TextBlock()
     attribution = blocks.CharBlock(required=False, max_length=255)
+    time = TimestampBlock(
+        help_text="Where it is said in the interview's audio, like 12:34: the quote then links to that "
+        "moment. Leave empty for a quote without audio."
+    )
 
     class Meta:
         icon = "pick"

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import embed, views
 from .audioinfo import EXTENSIONS
 
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("audio/<int:pk>/<str:digest>.<audioext:extension>", views.serve_audio, name="audio"),
     path("feeds/<int:pk>.xml", views.show_feed, name="feed"),
     path("chapters/<int:pk>.json", views.episode_chapters, name="chapters"),
+    path("embed/episodes/<int:pk>/", embed.embed_player, name="embed"),
+    path("oembed/", embed.oembed, name="oembed"),
 ]

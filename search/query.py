@@ -29,6 +29,7 @@ from wagtail.search.backends import get_search_backend
 from concepts.models import ConceptPage, Mention
 from episodes.models import EpisodePage, InterviewPage, ShowPage
 from transcripts.models import Segment, Transcript
+from website.caching import remember
 
 from .postgres import Moments, uses_postgres_fts
 from .sqlite import SQLiteMoments, uses_sqlite_fts
@@ -182,7 +183,14 @@ class Scope:
     @cached_property
     def transcripts(self) -> dict[int, Listening]:
         """The finished transcripts whose audio a public episode or interview (within the filters) uses,
-        each with the first such page (by id): one query per kind of page."""
+        each with the first such page (by id). Kept with the cached pages until anything they show changes
+        (``website.caching.remember``): a search then needs no query for it."""
+        show, concept = self.filters.show, self.filters.concept
+        name = f"search-scope:{show.pk if show else ''}:{concept.pk if concept else ''}"
+        return remember(name, self._visible_transcripts)
+
+    def _visible_transcripts(self) -> dict[int, Listening]:
+        """One query per kind of page."""
         kinds = [self.episodes()]
         if self.filters.show is None or self.filters.concept is not None:
             kinds.append(self.interviews())
@@ -318,6 +326,9 @@ def promoted(query: str, scope: Scope) -> list[Hit]:
         .select_related("page")
         .order_by("sort_order")
     )
+    picks = list(picks)
+    if not picks:
+        return []
     public = set(scope.pages(Page).filter(pk__in=[p.page_id for p in picks]).values_list("pk", flat=True))
     hits = []
     for pick in picks:

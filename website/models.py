@@ -1,5 +1,6 @@
 from django import forms
 from django.db import models
+from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.forms import FormBuilder
@@ -8,9 +9,13 @@ from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from episodes.models import EpisodePage, InterviewPage, ShowPage
+
+from .navigation import site_sections
+
 
 class HomePage(Page):
-    """The site's front page: presents the featured show and its latest episodes."""
+    """The site's front page: the shows (the featured one first), the latest episodes and interviews."""
 
     intro = RichTextField(blank=True)
     featured_show = models.ForeignKey(
@@ -32,13 +37,52 @@ class HomePage(Page):
     ]
     max_count = 1
 
+    LATEST_EPISODES = 6
+    LATEST_INTERVIEWS = 3
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        show = self.featured_show
-        if show is not None and show.live:
-            context["show"] = show
-            context["latest_episodes"] = show.episodes()[:5]
+        sections = site_sections(self)
+        # The featured show first, then the others in the editor's order.
+        shows = sorted(
+            ShowPage.objects.filter(pk__in=[page.pk for page in sections.shows]).select_related("artwork"),
+            key=lambda show: (show.pk != self.featured_show_id, show.path),
+        )
+        context["shows"] = shows
+        context["show"] = shows[0] if shows else None
+        context["interview_index"] = sections.interviews
+        context["concept_index"] = sections.concepts
+        context["latest_episodes"] = self.latest_episodes(shows)
+        context["latest_interviews"] = (
+            InterviewPage.objects.child_of(sections.interviews)
+            .live()
+            .public()
+            .order_by("-date", "-pk")[: self.LATEST_INTERVIEWS]
+            if sections.interviews
+            else []
+        )
         return context
+
+    def latest_episodes(self, shows) -> list:
+        """The newest live, public episodes of the given (live, public) shows; with more than one show,
+        each episode carries its show as ``listing_show``."""
+        if not shows:
+            return []
+        by_path = {show.path: show for show in shows}
+        in_shows = Q()
+        for show in shows:
+            in_shows |= Q(path__startswith=show.path, depth=show.depth + 1)
+        episodes = list(
+            EpisodePage.objects.live()
+            .public()
+            .filter(in_shows)
+            .select_related("audio")
+            .order_by("-publication_date", "-pk")[: self.LATEST_EPISODES]
+        )
+        if len(shows) > 1:
+            for episode in episodes:
+                episode.listing_show = by_path.get(episode.path[: -EpisodePage.steplen])
+        return episodes
 
 
 HONEYPOT_FIELD = "website_url"

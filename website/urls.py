@@ -3,11 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from episodes import urls as episodes_urls
 from search import urls as search_urls
 from transcripts import urls as transcripts_urls
+
+from .views import robots_txt
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -16,6 +19,8 @@ urlpatterns = [
     path("", include(episodes_urls)),
     path("", include(transcripts_urls)),
     path("", include(search_urls)),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
 ]
 
 if settings.DEBUG:

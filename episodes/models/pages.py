@@ -1,8 +1,11 @@
 import uuid
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -38,6 +41,38 @@ language_validator = RegexValidator(
 
 def new_guid() -> str:
     return str(uuid.uuid4())
+
+
+EPISODES_PER_PAGE = 20
+INTERVIEWS_PER_PAGE = 20
+# ShowPage's links to the show in podcast apps, in the order they are shown; each field's verbose name is
+# the app's name.
+APP_LINK_FIELDS = ("apple_podcasts_url", "spotify_url", "pocket_casts_url", "overcast_url", "youtube_url")
+
+
+def paginate(items, request, per_page: int):
+    """One page of ``items`` for ``?page=``; a page number that is not a number gives the first page, one
+    out of range the last (never an error). The page carries ``links``: the numbers to link to, with
+    ``Paginator.ELLIPSIS`` for gaps."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page
+
+
+@dataclass
+class SeasonGroup:
+    season: int | None  # None: the episodes without a season
+    episodes: list = field(default_factory=list)
+
+
+def group_by_season(episodes) -> list[SeasonGroup]:
+    """Consecutive episodes of the same season together, in the order given."""
+    groups: list[SeasonGroup] = []
+    for episode in episodes:
+        if not groups or groups[-1].season != episode.season:
+            groups.append(SeasonGroup(episode.season))
+        groups[-1].episodes.append(episode)
+    return groups
 
 
 class ShowPage(Page):
@@ -90,6 +125,25 @@ class ShowPage(Page):
     # When anything in the feed last changed; the feed's cache key and Last-Modified. Kept on the row so
     # that every process (web servers, task workers) agrees without sharing a cache.
     feed_changed_at = models.DateTimeField(null=True, editable=False)
+    apple_podcasts_url = models.URLField(
+        "Apple Podcasts",
+        blank=True,
+        help_text="The show's page on Apple Podcasts (https://podcasts.apple.com/…/id123456789).",
+    )
+    spotify_url = models.URLField(
+        "Spotify", blank=True, help_text="The show's page on Spotify (https://open.spotify.com/show/…)."
+    )
+    pocket_casts_url = models.URLField(
+        "Pocket Casts", blank=True, help_text="The show's page on Pocket Casts (https://pca.st/…)."
+    )
+    overcast_url = models.URLField(
+        "Overcast",
+        blank=True,
+        help_text="The show's page on Overcast (https://overcast.fm/itunes123456789).",
+    )
+    youtube_url = models.URLField(
+        "YouTube", blank=True, help_text="The show's channel or playlist on YouTube."
+    )
 
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
@@ -114,6 +168,12 @@ class ShowPage(Page):
             ],
             heading="Podcasting 2.0",
         ),
+        MultiFieldPanel(
+            [FieldPanel(name) for name in APP_LINK_FIELDS],
+            heading="Listen in apps",
+            help_text="Links to the show in podcast apps, shown next to the feed address. Leave empty "
+            "those where the show is not listed; the feed address works in every app.",
+        ),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("description"),
@@ -134,9 +194,37 @@ class ShowPage(Page):
             .order_by(order)
         )
 
+    def episodes_by_season(self):
+        """Live, public episodes for the show page: newest season first, episodes without a season last
+        (a serial show: first season first, oldest first)."""
+        if self.show_type == self.SERIAL:
+            order = [F("season").asc(nulls_last=True), "publication_date", "pk"]
+        else:
+            order = [F("season").desc(nulls_last=True), "-publication_date", "-pk"]
+        return self.episodes().order_by(*order)
+
+    def app_links(self) -> list[tuple[str, str]]:
+        """(app name, URL) for each podcast app the editor linked, in a fixed order."""
+        return [
+            (self._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in APP_LINK_FIELDS
+            # The form accepts only web addresses; a value set in code must not become a javascript: link.
+            if getattr(self, name).lower().startswith(("https://", "http://"))
+        ]
+
+    def feed_url(self) -> str:
+        """The feed's full address, as the feed itself gives it (atom:link rel="self")."""
+        from ..feeds import feed_url  # feeds imports these models
+
+        # The site's root URL from Wagtail's cached site paths, without the query get_site() makes.
+        url_parts = self.get_url_parts()
+        return feed_url(self, url_parts[1] if url_parts else None)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["episodes"] = self.episodes()
+        episodes = paginate(self.episodes_by_season(), request, EPISODES_PER_PAGE)
+        context["episodes"] = episodes
+        context["seasons"] = group_by_season(episodes)
         context["hosts"] = self.hosts.select_related("person", "person__photo")
         return context
 
@@ -266,8 +354,12 @@ class EpisodePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["show"] = self.show
-        context["people"] = self.people.select_related("person", "person__photo")
+        # The photos' renditions in one query: a cold rendition cache must not cost a query per person.
+        context["people"] = self.people.select_related("person", "person__photo").prefetch_related(
+            "person__photo__renditions"
+        )
         context["chapters"] = self.chapters.select_related("image")
+        context["soundbites"] = self.soundbites.all()
         return context
 
 
@@ -343,12 +435,13 @@ class InterviewIndexPage(Page):
             .live()
             .public()
             .select_related("show", "audio")
-            .order_by("-date")
+            .prefetch_related(Prefetch("people", InterviewPerson.objects.select_related("person")))
+            .order_by("-date", "-pk")
         )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["interviews"] = self.interviews()
+        context["interviews"] = paginate(self.interviews(), request, INTERVIEWS_PER_PAGE)
         return context
 
 
@@ -397,9 +490,22 @@ class InterviewPage(Page):
     class Meta:
         verbose_name = "interview"
 
+    def numbered_body(self) -> list[tuple]:
+        """The body's blocks, each with its pull quote's number (1, 2, …; None for other blocks): the
+        quotes' anchors, ``#quote-<n>``."""
+        numbered, count = [], 0
+        for block in self.body:
+            if block.block_type == "pull_quote":
+                count += 1
+                numbered.append((block, count))
+            else:
+                numbered.append((block, None))
+        return numbered
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["people"] = self.people.select_related("person", "person__photo")
+        context["body"] = self.numbered_body()
         return context
 
 

@@ -7,8 +7,8 @@ register = template.Library()
 
 @register.filter
 def timestamp(ms):
-    """Milliseconds as ``m:ss`` or ``h:mm:ss``."""
-    return format_timestamp(ms)
+    """Milliseconds as ``m:ss`` or ``h:mm:ss``, in whole seconds (as ``?t=`` links and players count)."""
+    return format_timestamp(None if ms is None else int(ms) // 1000 * 1000)
 
 
 @register.filter

@@ -294,3 +294,35 @@ def test_on_postgresql_transcript_lines_are_matched_through_the_gin_index(site):
     lines, total = Moments("grandmother notebook", transcripts).take(0, 10)
     assert [s.start_ms for s in lines] == [20_000]
     assert total == 1
+
+
+def test_with_the_page_cache_on_the_scope_is_remembered_until_something_is_published(
+    client, site, settings, django_capture_on_commit_callbacks
+):
+    """With a shared cache the search remembers which transcripts are public (no query for them), and
+    forgets it when an episode is unpublished or a private one becomes public: never a stale hit."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    settings.PAGE_CACHE_SECONDS = 300
+    try:
+
+        def moments(query):
+            return get(client, q=query, type="moments", format="json").json()["groups"][0]["results"]
+
+        assert [hit["start_seconds"] for hit in moments("grandmother")] == [20.0]
+        with CaptureQueriesContext(connection) as second:
+            assert [hit["start_seconds"] for hit in moments("grandmother")] == [20.0]
+        assert not any("transcripts_transcript" in query["sql"] for query in second.captured_queries)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            site["episode"].unpublish()
+        assert moments("grandmother") == []
+
+        with django_capture_on_commit_callbacks(execute=True):
+            site["episode"].save_revision().publish()
+        assert [hit["start_seconds"] for hit in moments("grandmother")] == [20.0]
+    finally:
+        cache.clear()

@@ -3,6 +3,7 @@
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from ..formats import to_html
 from ..models import Transcript
@@ -10,6 +11,9 @@ from ..models import Transcript
 register = template.Library()
 
 DOWNLOADS = [("vtt", "WebVTT captions"), ("srt", "SRT subtitles"), ("txt", "Plain text"), ("json", "JSON")]
+# What a page needs of a segment: not its word timings, which are most of its size.
+LINE_FIELDS = ("start_ms", "end_ms", "text", "speaker")
+QUOTE_WORDS = 40
 
 
 @register.simple_tag
@@ -26,13 +30,41 @@ def published_transcript(audio) -> Transcript | None:
     return transcript
 
 
+def transcript_lines(transcript: Transcript | None) -> list[dict]:
+    """The transcript's lines as dicts of LINE_FIELDS, in order: one query, however long the transcript,
+    and only one per page (kept on the instance, which the page's audio holds), whoever asks."""
+    if transcript is None:
+        return []
+    if not hasattr(transcript, "_page_lines"):
+        transcript._page_lines = list(transcript.segments.order_by("index").values(*LINE_FIELDS))
+    return transcript._page_lines
+
+
 @register.inclusion_tag("transcripts/includes/transcript.html")
 def transcript_section(audio):
     transcript = published_transcript(audio)
-    segments = list(transcript.segments.all()) if transcript else []
-    return {
-        "transcript": transcript,
-        "downloads": DOWNLOADS,
-        # to_html escapes every value it writes (tested in test_formats).
-        "body": mark_safe(to_html(segments, language=transcript.language)) if segments else "",  # noqa: S308
-    }
+    lines = transcript_lines(transcript)
+    body = ""
+    if lines:
+        # to_html escapes every value it writes (tested in test_formats); the player script finds the
+        # transcript by data-transcript.
+        body = to_html(lines, language=transcript.language)
+        body = body.replace('<div class="transcript"', '<div class="transcript" data-transcript', 1)
+    return {"transcript": transcript, "downloads": DOWNLOADS, "body": mark_safe(body)}  # noqa: S308
+
+
+@register.simple_tag
+def soundbite_quotes(soundbites, audio) -> list[tuple]:
+    """``[(soundbite, quote), ...]``: each soundbite with what is said in it, from the published
+    transcript ("" without one), cut to QUOTE_WORDS words. No query beyond the transcript's one."""
+    lines = transcript_lines(published_transcript(audio))
+    quotes = []
+    for bite in soundbites:
+        end = bite.start_ms + (bite.duration_ms or 0)
+        said = " ".join(
+            line["text"].strip()
+            for line in lines
+            if line["start_ms"] < end and line["end_ms"] > bite.start_ms
+        )
+        quotes.append((bite, Truncator(said).words(QUOTE_WORDS)))
+    return quotes

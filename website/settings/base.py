@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.search_promotions",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production puts WhiteNoise here (static files first). The page cache comes before the session, CSRF
+    # and messages middleware so that it sees the cookies and Vary headers they add.
+    "website.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,6 +162,12 @@ TASKS = {
         "QUEUES": ["default", "transcription"],
     },
 }
+
+# Whole public pages for anonymous visitors are kept this many seconds in the cache (website/caching.py),
+# purged whenever anything they show changes; 0 turns the page cache off (development and tests; production
+# turns it on when CACHE_URL names a shared cache). Browsers and CDNs may keep a page PAGE_CACHE_MAX_AGE.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
 
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="The Power of Coproduction")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")

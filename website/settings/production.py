@@ -34,6 +34,11 @@ STORAGES = {
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# The page cache must be shared by every process: a publish (web) or a finished transcript (worker) purges
+# the pages all web processes serve. So it is on by default only with such a cache (e.g. CACHE_URL=redis://).
+_process_local = CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if _process_local else 300)
+
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="podcast@localhost")

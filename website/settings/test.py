@@ -43,3 +43,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+PAGE_CACHE_SECONDS = 0  # tests that want the page cache turn it on themselves

@@ -1,0 +1,52 @@
+"""What the browser tests share besides fixtures: where things are, viewports, contexts, axe-core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+    )
+
+
+def new_context(browser, live_server, **options):
+    """A browser context (its own cookies and storage) whose relative URLs go to the live server, and
+    whose requests anywhere else fail: the tests run offline, and a page must not need another site."""
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, **options)
+    context.set_default_timeout(10_000)
+    context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
+    return context
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """axe-core's WCAG 2.0, 2.1 and 2.2 A/AA and best-practice violations on the page, of these impacts
+    (axe's others are "moderate" and "minor")."""
+    if page.evaluate("typeof window.axe") == "undefined":
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        """() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa',
+                                               'best-practice']})"""
+    )
+    return [violation for violation in results["violations"] if violation["impact"] in impacts]
+
+
+def describe(violations: list[dict], nodes: int = 3) -> str:
+    """One line per violation: rule, impact, what it asks, and where (the first few elements)."""
+    lines = []
+    for violation in violations:
+        targets = "; ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:nodes])
+        more = len(violation["nodes"]) - nodes
+        lines.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} -- {targets}"
+            + (f" (and {more} more)" if more > 0 else "")
+        )
+    return "\n".join(lines)
