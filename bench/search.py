@@ -383,7 +383,7 @@ def main():
 
     from concepts.factories import ConceptPageFactory
     from concepts.linking import link_concept
-    from concepts.models import ConceptIndexPage
+    from concepts.models import ConceptIndexPage, ConceptPage
     from search.query import search
     from transcripts.models import Segment
 
@@ -411,6 +411,8 @@ def main():
             times[label] += timed(fn, QUERIES, 1)
 
     index = ConceptIndexPage.objects.first()
+    for earlier in ConceptPage.objects.filter(title="Ward round"):  # an earlier run's (--reuse)
+        earlier.delete()
     concept = ConceptPageFactory(
         parent=index,
         title="Ward round",
