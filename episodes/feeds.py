@@ -35,6 +35,15 @@ from .models import AudioFile, Chapter, EpisodePage, EpisodePerson, EpisodeTrans
 from .podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid, truncate_utf8, xml_safe
 from .websub import WebSubExtension, hub_urls
 
+
+def no_tags(text: str) -> str:
+    """Plain text for <description>, which podcast apps and RSS readers read as HTML: angle brackets go in as
+    entities, so a "<script>" an editor typed shows as text and never becomes a tag. Only those two: an
+    escaped "&" would show as "&amp;" in readers that take the text as it is (feedparser does).
+    itunes:summary is plain text and stays as typed."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 APPLE_DESCRIPTION_BYTES = 4000
 CHAPTERS_MIME_TYPE = "application/json+chapters"
 FEED_MIME_TYPE = "application/rss+xml; charset=utf-8"
@@ -239,7 +248,7 @@ def build_feed(show: ShowPage) -> bytes:
 
     description = truncate_utf8(xml_safe(show.description), APPLE_DESCRIPTION_BYTES) or xml_safe(show.title)
     fg.title(xml_safe(show.title))
-    fg.description(description)
+    fg.description(no_tags(description))
     # feedgen writes the last non-self link as RSS <link>, and the self link as atom:link.
     fg.link(href=url, rel="self")
     fg.link(href=show_url, rel="alternate")
@@ -291,7 +300,7 @@ def build_feed(show: ShowPage) -> bytes:
         fe.title(xml_safe(row["title"]))
         fe.link(href=f"{show_url}{row['slug']}/")
         summary = truncate_utf8(xml_safe(row["summary"]), APPLE_DESCRIPTION_BYTES)
-        fe.description(summary or xml_safe(row["title"]))
+        fe.description(no_tags(summary or xml_safe(row["title"])))
         if notes_html:
             fe.content(xml_safe(notes_html))
         fe.pubDate(row["publication_date"])
@@ -391,11 +400,12 @@ def _build(show_pk: int, changed_at: datetime) -> BuiltFeed:
 def chapters_json(episode: EpisodePage, root_url: str) -> dict:
     """The episode's chapters in the Podcasting 2.0 JSON chapters format (version 1.2.0)."""
     chapters = []
+    media = _Media(root_url)  # object storage gives full URLs, the file system paths
     for chapter in episode.chapters.select_related("image").order_by("start_ms", "sort_order"):
         item = {"startTime": chapter.start_ms / 1000, "title": chapter.title}
         if chapter.url:
             item["url"] = chapter.url
         if chapter.image:
-            item["img"] = root_url + chapter.image.file.url
+            item["img"] = media.url(chapter.image.file.name)
         chapters.append(item)
     return {"version": "1.2.0", "title": episode.title, "chapters": chapters}

@@ -5,6 +5,7 @@ from django.db import transaction
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .audioinfo import EMPTY_MESSAGE, EXTENSIONS, AudioError, inspect_audio
+from .storing import store_upload
 
 
 class AudioFileForm(WagtailAdminModelForm):
@@ -48,6 +49,9 @@ class AudioFileForm(WagtailAdminModelForm):
             self.instance.apply_info(info)
             if self.for_user is not None and self.instance.uploaded_by_id is None:
                 self.instance.uploaded_by = self.for_user
+            if commit:
+                # The bytes before the row: a storage failure (a full disk) then saves nothing, and says so.
+                store_upload(self.instance)
         instance = super().save(commit=commit)
         old_name = self._previous_file_name
         if commit and info is not None and old_name and old_name != instance.file.name:

@@ -1,10 +1,12 @@
 from django.utils.html import format_html
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.chooser import ChooseView, SnippetChooserViewSet, SnippetCreateView
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from .fields import format_timestamp
 from .models import AudioFile, Person
+from .storing import StorageError
+from .upload_limits import refuse_oversized_uploads
 from .uploads import AudioFileUploadForm
 
 
@@ -29,12 +31,43 @@ class UploaderMixin:
         return {**super().get_creation_form_kwargs(), "for_user": self.request.user}
 
 
+class StorageErrorMixin:
+    """A storage failure while the upload is saved (a full disk) is shown on the form, beside the file
+    field, as a refused file is; nothing was saved (see ``episodes.storing``)."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except StorageError as error:
+            form.add_error("file", str(error))
+            self.produced_error_code = "storage_error"
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class AudioFileCreateView(StorageErrorMixin, CreateView):
+    pass
+
+
+class AudioFileEditView(StorageErrorMixin, EditView):
+    pass
+
+
 class AudioChooseView(UploaderMixin, ChooseView):
     pass
 
 
 class AudioChooserCreateView(UploaderMixin, SnippetCreateView):
-    pass
+    def post(self, request):
+        self.form = self.get_creation_form()
+        if not self.form.is_valid():
+            return self.get_reshow_creation_form_response()
+        try:
+            audio = self.save_form(self.form)
+        except StorageError as error:  # see StorageErrorMixin
+            self.form.add_error("file", str(error))
+            return self.get_reshow_creation_form_response()
+        return self.get_chosen_response(audio)
 
 
 class AudioFileChooserViewSet(SnippetChooserViewSet):
@@ -46,9 +79,15 @@ class AudioFileChooserViewSet(SnippetChooserViewSet):
     create_action_label = "Upload"
     create_action_clicked_label = "Uploading and checking…"
 
+    @property
+    def create_view(self):
+        return refuse_oversized_uploads(super().create_view)
+
 
 class AudioFileViewSet(SnippetViewSet):
     model = AudioFile
+    add_view_class = AudioFileCreateView
+    edit_view_class = AudioFileEditView
     icon = "media"
     menu_label = "Audio"
     menu_order = 250
@@ -78,6 +117,15 @@ class AudioFileViewSet(SnippetViewSet):
         "created_at",
         "uploaded_by",
     ]
+
+    # The views that receive files refuse one larger than AUDIO_MAX_UPLOAD_BYTES before reading it.
+    @property
+    def add_view(self):
+        return refuse_oversized_uploads(super().add_view)
+
+    @property
+    def edit_view(self):
+        return refuse_oversized_uploads(super().edit_view)
 
 
 class PersonViewSet(SnippetViewSet):

@@ -170,10 +170,12 @@ def local_path(field_file):
     """A path on this machine for the stored file: the file itself, or a temporary copy when the storage
     is remote (object storage has no path)."""
     try:
-        yield field_file.path
+        path = field_file.path
+    except NotImplementedError:  # Storage.path: "This backend doesn't support absolute paths."
+        path = None
+    if path is not None:
+        yield path
         return
-    except NotImplementedError:
-        pass
     suffix = os.path.splitext(field_file.name)[1]
     with tempfile.NamedTemporaryFile(suffix=suffix) as copy, field_file.open("rb") as source:
         shutil.copyfileobj(source, copy, 1024 * 1024)

@@ -10,6 +10,7 @@ from episodes import urls as episodes_urls
 from search import urls as search_urls
 from transcripts import urls as transcripts_urls
 
+from .health import health
 from .views import robots_txt
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include(search_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("health/", health, name="health"),
 ]
 
 if settings.DEBUG:

@@ -148,12 +148,13 @@ class Cluster:
     def _args(self, command) -> list[str]:
         return [sys.executable, "manage.py", *command]
 
-    def _env(self, lease: int | None) -> dict:
-        return self.env | ({"TRANSCRIPTION_LEASE_SECONDS": str(lease)} if lease else {})
+    def _env(self, lease: int | None, env: dict | None = None) -> dict:
+        return self.env | ({"TRANSCRIPTION_LEASE_SECONDS": str(lease)} if lease else {}) | (env or {})
 
-    def start(self, name: str, *command: str, lease: int | None = None) -> Process:
+    def start(self, name: str, *command: str, lease: int | None = None, env: dict | None = None) -> Process:
+        """Start ``manage.py <command>``; ``env`` adds to (or replaces) the cluster's environment."""
         log = self.folder / f"{name}.log"
-        process = Process(name, self._args(command), self._env(lease), log)
+        process = Process(name, self._args(command), self._env(lease, env), log)
         self.processes.append(process)
         return process
 

@@ -54,6 +54,9 @@ MIDDLEWARE = [
     # Production puts WhiteNoise here (static files first). The page cache comes before the session, CSRF
     # and messages middleware so that it sees the cookies and Vary headers they add.
     "website.caching.PageCacheMiddleware",
+    # Inside the page cache, so that a cached page keeps the policy it was made with (the embed page's own).
+    "csp.middleware.CSPMiddleware",
+    "website.security.UserFileHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +153,8 @@ TRANSCRIPTION_RETRY_DELAYS = env.list("TRANSCRIPTION_RETRY_DELAYS", cast=int, de
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
 # The scheduler deletes finished task results older than this.
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+# `manage.py healthcheck --worker` fails when a queued job has waited longer than this (website/health.py).
+HEALTH_MAX_WAIT_SECONDS = env.int("HEALTH_MAX_WAIT_SECONDS", default=900)
 
 # Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
 # (search and reference index updates, image focal points) and WebSub pings use the "default" queue;
@@ -168,6 +173,33 @@ TASKS = {
 # turns it on when CACHE_URL names a shared cache). Browsers and CDNs may keep a page PAGE_CACHE_MAX_AGE.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
 PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
+
+# Content Security Policy (django-csp) for the site's pages: our scripts and styles are files, never inline,
+# so nothing needs 'unsafe-inline' (tests/website/test_security_headers.py holds every template to it).
+# The two admins load their own inline code and are left out. User files (audio, transcripts, documents,
+# media) get "default-src 'none'" instead (website/security.py); the embed page sends its own
+# frame-ancestors. Extra hosts come from the environment: CSP_MEDIA_HOSTS for images and audio on a CDN
+# (production adds the object storage's own host), CSP_FRAME_HOSTS for videos editors embed in rich text.
+CSP_MEDIA_HOSTS = env.list("CSP_MEDIA_HOSTS", default=[])
+CSP_FRAME_HOSTS = env.list(
+    "CSP_FRAME_HOSTS",
+    default=["https://www.youtube-nocookie.com", "https://www.youtube.com", "https://player.vimeo.com"],
+)
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *CSP_MEDIA_HOSTS],
+        "media-src": ["'self'", *CSP_MEDIA_HOSTS],
+        "frame-src": ["'self'", *CSP_FRAME_HOSTS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="The Power of Coproduction")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,83 @@
+"""SIGTERM, as a deploy, `systemctl stop` or `honcho` sends it, to a `db_worker` in the middle of a
+transcription: the worker finishes the file it is on, takes no new job, and exits cleanly; the next worker
+takes the jobs that were waiting. (SIGKILL, or a stop that runs out of time and ends in SIGKILL, leaves the
+file to the scheduler: see test_workers.py.)"""
+
+import signal
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from episodes.uploads import create_audio_file
+from transcripts.engines import get_engine
+from transcripts.models import Transcript
+from transcripts.tasks import transcribe_audio
+from transcripts.transcribing import glossary_prompt
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def tasks_of(transcript) -> list[DBTaskResult]:
+    results = DBTaskResult.objects.filter(task_path=transcribe_audio.module_path).order_by("enqueued_at")
+    return [r for r in results if r.args_kwargs["args"] == [transcript.pk]]
+
+
+def texts(transcript) -> list[str]:
+    return list(transcript.segments.order_by("index").values_list("text", flat=True))
+
+
+def test_sigterm_lets_the_worker_finish_its_file_then_stop(cluster, long_speech, clips):
+    stopped = cluster.start_worker("stopped-worker")
+    audio = create_audio_file(long_speech, title="Coproduction in health care")  # queued on commit
+    transcript = Transcript.objects.get(audio=audio)
+
+    def halfway():
+        status, progress = Transcript.objects.values_list("status", "progress").get(pk=transcript.pk)
+        assert status != Transcript.DONE, "the worker finished before it could be stopped"
+        return status == Transcript.RUNNING and progress > 0
+
+    cluster.wait_until(halfway, timeout=180, what="the worker to report progress")
+    waiting = Transcript.objects.get(audio=create_audio_file(clips["garden"], title="garden"))
+    stopped.expected_to_exit = True
+    stopped.popen.send_signal(signal.SIGTERM)
+
+    # Meanwhile, the same audio transcribed here, start to end, as a clean run would.
+    _, results = get_engine().transcribe(audio.file.path, prompt=glossary_prompt())
+    clean = [result.text.strip() for result in results]
+    assert len(clean) > 1
+
+    assert stopped.popen.wait(timeout=180) == 0, stopped.output()
+    assert "Received Terminated - shutting down gracefully" in stopped.output()
+    transcript.refresh_from_db()
+    assert (transcript.status, transcript.attempts, transcript.progress) == (Transcript.DONE, 1, 1)
+    assert texts(transcript) == clean
+    assert list(transcript.segments.values_list("index", flat=True).order_by("index")) == list(
+        range(len(clean))
+    )
+    [task] = tasks_of(transcript)
+    assert (task.status, task.worker_ids, task.return_value) == (
+        "SUCCESSFUL",
+        ["stopped-worker"],
+        Transcript.DONE,
+    )
+    # The job queued meanwhile was left for the next worker.
+    waiting.refresh_from_db()
+    assert waiting.status == Transcript.QUEUED
+    assert [t.status for t in tasks_of(waiting)] == ["READY"]
+
+    cluster.start_worker("next-worker")
+    cluster.wait_until(
+        lambda: all(t.status in ("SUCCESSFUL", "FAILED") for t in tasks_of(waiting)),
+        timeout=120,
+        what="the next worker to transcribe the waiting file",
+    )
+    [task] = tasks_of(waiting)
+    assert (task.status, task.worker_ids, task.return_value) == (
+        "SUCCESSFUL",
+        ["next-worker"],
+        Transcript.DONE,
+    )
+    assert "garden" in " ".join(texts(waiting)).lower()
+    assert Transcript.objects.count() == 2
+    transcript.refresh_from_db()
+    assert (transcript.status, transcript.attempts, texts(transcript)) == (Transcript.DONE, 1, clean)

@@ -1,0 +1,296 @@
+"""A 2 GB upload is refused at once, with the web process's memory bounded.
+
+A real gunicorn (the production server, one sync worker) runs the site with the test settings against the
+test database. The test signs in an administrator through a session saved in that database, then streams
+a multipart body announcing 2 GB, generated lazily, to each admin view that receives audio. The server must
+answer before the body is sent (413 with the editor's message) and close the connection; the worker's peak
+memory (VmHWM) must not grow by more than MEMORY_BOUND. Anonymous senders are turned away (to the login
+page) before the body is read, and a chunked body without a length is not read at all.
+"""
+
+import os
+import secrets
+import select
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from episodes.factories import AudioFileFactory
+from episodes.models import AudioFile
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+TWO_GB = 2 * 1024**3
+MEMORY_BOUND = 300 * 1024 * 1024
+DEADLINE_SECONDS = 30  # far more than an early answer takes; sending all 2 GB takes longer
+CHUNK = 256 * 1024
+BOUNDARY = "hostile-upload-boundary"
+
+
+def database_url() -> str:
+    """The test database, for the server process (a file on SQLite, see settings/test.py)."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    url = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(url._replace(path=f"/{name}"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {field} for process {pid}")
+
+
+class Server:
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.log = folder / "gunicorn.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "website.settings.test",
+            "DATABASE_URL": database_url(),
+            "TEST_MEDIA_ROOT": str(folder / "media"),
+            "TMPDIR": str(folder),  # where Django would spill an upload it reads
+            "HF_HUB_OFFLINE": "1",
+        }
+        env.pop("AUDIO_MAX_UPLOAD_BYTES", None)
+        with self.log.open("wb") as out:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "website.wsgi", "--bind", f"127.0.0.1:{self.port}"]
+                + ["--workers", "1", "--worker-class", "sync", "--timeout", "120", "--graceful-timeout", "1"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.popen.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start:\n{self.log.read_text()}")
+                time.sleep(0.1)
+
+    @property
+    def worker_pid(self) -> int:
+        children = Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children").read_text().split()
+        assert len(children) == 1, children
+        return int(children[0])
+
+    def stop(self):
+        self.popen.terminate()
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(timeout=10)
+
+
+@pytest.fixture
+def server(transactional_db, tmp_path):
+    running = Server(tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def session_cookie(transactional_db):
+    """A signed-in administrator's session, saved in the test database the server reads."""
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "not-a-real-password")
+    client = Client()
+    client.force_login(admin)
+    return client.cookies["sessionid"].value
+
+
+def request_head(path: str, cookies: dict, *, length: int | None) -> bytes:
+    token = cookies.get("csrftoken", "")
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: localhost",
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}",
+        "Cookie: " + "; ".join(f"{name}={value}" for name, value in cookies.items()),
+        f"X-CSRFToken: {token}",
+        f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def body_chunks(size: int, chunked: bool):
+    """A multipart body of ``size`` bytes, made as it is sent: a title, then an MP3 'file' of zeros."""
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nHuge\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="huge.mp3"\r\n'
+        "Content-Type: audio/mpeg\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    zeros = bytes(CHUNK)
+    remaining = size - len(head) - len(tail)
+    yield head
+    while remaining > 0:
+        piece = zeros[: min(CHUNK, remaining)]
+        remaining -= len(piece)
+        yield piece
+    yield tail
+
+
+def stream(port: int, head: bytes, chunks, *, chunked: bool) -> tuple[bytes, int, float]:
+    """Send ``head`` and then the chunks, reading whenever the server has something to say. Returns what
+    the server answered, how many body bytes it was sent and the seconds until the answer began."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(head)
+    sock.setblocking(False)
+    started = time.monotonic()
+    sent, answer, answered_at, pending = 0, b"", None, b""
+    chunks = iter(chunks)
+    try:
+        while time.monotonic() - started < DEADLINE_SECONDS:
+            readable, writable, _ = select.select([sock], [sock] if pending is not None else [], [], 1)
+            if readable:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answered_at = answered_at or time.monotonic() - started
+                answer += data
+                continue
+            if writable:
+                if not pending:
+                    piece = next(chunks, None)
+                    if piece is None:
+                        pending = None
+                        if chunked:
+                            sock.setblocking(True)
+                            sock.sendall(b"0\r\n\r\n")
+                            sock.setblocking(False)
+                        continue
+                    pending = (b"%x\r\n%s\r\n" % (len(piece), piece)) if chunked else piece
+                    sent += len(piece)
+                done = sock.send(pending)
+                pending = pending[done:]
+    except (ConnectionResetError, BrokenPipeError):
+        pass  # the server closed the connection while we were still sending: what it should do
+    finally:
+        sock.close()
+    return answer, sent, answered_at
+
+
+def status_of(answer: bytes) -> int:
+    assert answer.startswith(b"HTTP/1."), answer[:200]
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.fixture
+def upload_urls(transactional_db, audio_dir):
+    audio = AudioFileFactory(path=audio_dir / "tone.mp3")
+    return {
+        "add": reverse("wagtailsnippets_episodes_audiofile:add"),
+        "replace": reverse("wagtailsnippets_episodes_audiofile:edit", args=[audio.pk]),
+        "chooser upload": reverse("wagtailsnippetchoosers_episodes_audiofile:create"),
+    }
+
+
+def test_a_2_gb_upload_is_refused_before_it_is_read_with_bounded_memory(server, session_cookie, upload_urls):
+    """Input: a 2 GB multipart upload (Content-Length announced, bytes made as they are sent) to the add,
+    replace and chooser-upload views, from a signed-in administrator. Answer: 413 with the size and the
+    limit in words, before a tenth of the body is sent; the worker's peak memory grows by less than
+    MEMORY_BOUND and nothing is spilled to disk."""
+    cookies = {"sessionid": session_cookie, "csrftoken": secrets.token_hex(16)}
+    worker = server.worker_pid
+    # Warm the worker up (imports, templates) so that its baseline is what it holds when serving.
+    answer, _, _ = stream(server.port, request_head(upload_urls["add"], cookies, length=0), [], chunked=False)
+    baseline = status_kb(worker, "VmHWM")
+
+    for name, path in upload_urls.items():
+        answer, sent, answered_at = stream(
+            server.port, request_head(path, cookies, length=TWO_GB), body_chunks(TWO_GB, False), chunked=False
+        )
+
+        assert answered_at is not None, f"{name}: no answer within {DEADLINE_SECONDS} s; sent {sent} bytes"
+        assert status_of(answer) == 413, answer[:500]
+        assert b"The file is 2.0\xc2\xa0GB, larger than the limit of 300.0\xc2\xa0MB." in answer, answer[
+            -500:
+        ]
+        assert sent < TWO_GB // 10, f"{name}: the server read {sent} bytes before answering"
+    peak = status_kb(worker, "VmHWM")
+    assert server.worker_pid == worker, "the worker was restarted"
+    assert peak - baseline < MEMORY_BOUND, f"peak memory grew by {(peak - baseline) // 2**20} MB"
+    assert [p for p in Path(server.log.parent).rglob("*") if p.is_file() and p.stat().st_size > CHUNK] == []
+
+
+def test_an_anonymous_2_gb_upload_is_sent_to_the_login_page_before_it_is_read(server, upload_urls):
+    """Input: the same 2 GB upload without a session (with a CSRF cookie anyone can get). Answer: a
+    redirect to the admin's login page before a tenth of the body is sent."""
+    cookies = {"csrftoken": secrets.token_hex(16)}
+    answer, sent, answered_at = stream(
+        server.port,
+        request_head(upload_urls["add"], cookies, length=TWO_GB),
+        body_chunks(TWO_GB, False),
+        chunked=False,
+    )
+
+    assert answered_at is not None, f"no answer within {DEADLINE_SECONDS} s; sent {sent} bytes"
+    assert status_of(answer) == 302 and b"Location: /admin/login/" in answer, answer[:500]
+    assert sent < TWO_GB // 10
+
+
+def test_a_chunked_2_gb_upload_without_a_length_is_not_read(server, session_cookie, upload_urls):
+    """Input: 2 GB sent with Transfer-Encoding: chunked (no Content-Length), from a signed-in
+    administrator. Django parses no body without a length: the form answers that a file is required,
+    before a tenth of the body is sent, and the worker's peak memory stays bounded."""
+    cookies = {"sessionid": session_cookie, "csrftoken": secrets.token_hex(16)}
+    worker = server.worker_pid
+    stream(server.port, request_head(upload_urls["add"], cookies, length=0), [], chunked=False)
+    baseline = status_kb(worker, "VmHWM")
+
+    answer, sent, answered_at = stream(
+        server.port,
+        request_head(upload_urls["add"], cookies, length=None),
+        body_chunks(TWO_GB, True),
+        chunked=True,
+    )
+
+    assert answered_at is not None, f"no answer within {DEADLINE_SECONDS} s; sent {sent} bytes"
+    assert status_of(answer) == 200 and b"This field is required." in answer, answer[:500]
+    assert sent < TWO_GB // 10
+    assert status_kb(worker, "VmHWM") - baseline < MEMORY_BOUND
+
+
+def test_the_limit_counts_the_other_fields_room_and_leaves_smaller_uploads_to_the_form(
+    admin_client, settings, audio_dir
+):
+    """Input (through the test client, no server): an upload whose body exceeds AUDIO_MAX_UPLOAD_BYTES
+    plus DATA_UPLOAD_MAX_MEMORY_SIZE gets 413 with the limit in words and stores nothing; one within that
+    room reaches the form, which refuses it with the same words."""
+    settings.AUDIO_MAX_UPLOAD_BYTES = 10_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000
+    url = reverse("wagtailsnippets_episodes_audiofile:add")
+    tone = (audio_dir / "tone.mp3").read_bytes()
+
+    refused = admin_client.post(url, {"title": "Big", "file": SimpleUploadedFile("big.mp3", tone)})
+    in_room = admin_client.post(url, {"title": "Near", "file": SimpleUploadedFile("near.mp3", tone[:12_000])})
+
+    assert refused.status_code == 413
+    assert "larger than the limit of 9.8\xa0KB" in refused.content.decode()
+    assert in_room.status_code == 200
+    assert "larger than the limit of 9.8\xa0KB" in in_room.context["form"].errors["file"][0]
+    assert not AudioFile.objects.exists()
