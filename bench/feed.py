@@ -30,7 +30,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,47 +42,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from loadkit import free_port, progress, query_shape, redis_usable, stop_gunicorn, verdict  # noqa: E402 (after the path)
+
 WORKERS = 2
 SMALL_SHOW = 10
 STATIC_PATH = "/bench/static-feed.xml"  # answered by bench/feed_wsgi.py
 MAX_BUILD_RATIO = 2.0
 MIN_LOAD_RATIO = 0.5
 
-_started = time.perf_counter()
 _servers: list[subprocess.Popen] = []
 _after_stop = []  # clean-ups that must wait until gunicorn has stopped answering
-_step = 0
-
-
-def progress(message: str) -> None:
-    global _step
-    _step += 1
-    print(f"[{_step}] {time.perf_counter() - _started:6.1f}s  {message}", flush=True)
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_usable(host: str = "127.0.0.1", port: int = 6379) -> tuple[bool, str]:
-    try:
-        import redis  # noqa: F401  (Django's redis cache backend needs it)
-    except ImportError:
-        return False, "the redis package is not installed in this virtualenv"
-    try:
-        with socket.create_connection((host, port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            if not sock.recv(16).startswith(b"+PONG"):
-                return False, f"Redis on {host}:{port} did not answer PING"
-    except OSError as error:
-        return False, f"no Redis on {host}:{port} ({error})"
-    return True, ""
 
 
 def configure_environment(args, workdir: Path, db_path: Path, port: int) -> str:
@@ -217,10 +185,6 @@ def count_queries(show):
         content = build_feed(show)
     items = len(etree.fromstring(content).findall("channel/item"))
     return [q["sql"] for q in captured.captured_queries], items
-
-
-def query_shape(sql: str) -> str:
-    return re.sub(r"\d+", "N", re.sub(r"IN \([^)]*\)", "IN (...)", sql))
 
 
 # --- 2. build time -------------------------------------------------------------------------------------
@@ -439,17 +403,6 @@ def wait_until_up(server: subprocess.Popen, port: int, log_path: Path, timeout: 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {timeout:.0f}s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)  # the master stops its workers
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=5)
 
 
 def run_wrk(url: str, args, duration: float) -> dict:

@@ -33,7 +33,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from loadkit import free_port, progress, query_shape, redis_usable, stop_gunicorn, verdict  # noqa: E402 (after the path)
 
 WORKERS = 2
 SHORT_SEGMENTS = 10
@@ -60,44 +61,11 @@ WORDS = (  # noqa: SIM905 (a sentence is easier to read than a list of strings)
     "is was that so about people really think know"
 ).split()
 
-_started = time.perf_counter()
 _servers: list[subprocess.Popen] = []
-_step = 0
-
-
-def progress(message: str) -> None:
-    global _step
-    _step += 1
-    print(f"[{_step}] {time.perf_counter() - _started:6.1f}s  {message}", flush=True)
 
 
 def ratio(a: dict, b: dict) -> float:
     return a["rps"] / b["rps"] if b["rps"] else float("nan")
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_usable(host: str = "127.0.0.1", port: int = 6379) -> tuple[bool, str]:
-    try:
-        import redis  # noqa: F401  (Django's redis cache backend needs it)
-    except ImportError:
-        return False, "the redis package is not installed in this virtualenv"
-    try:
-        with socket.create_connection((host, port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            if not sock.recv(16).startswith(b"+PONG"):
-                return False, f"Redis on {host}:{port} did not answer PING"
-    except OSError as error:
-        return False, f"no Redis on {host}:{port} ({error})"
-    return True, ""
 
 
 def configure_environment(args, workdir: Path, db_path: Path) -> tuple[str, str]:
@@ -249,10 +217,6 @@ def render(client, url):
     return [q["sql"] for q in captured.captured_queries], response.content
 
 
-def query_shape(sql: str) -> str:
-    return re.sub(r"\d+", "N", re.sub(r"IN \([^)]*\)", "IN (...)", sql))
-
-
 # --- 2. load -------------------------------------------------------------------------------------------
 
 
@@ -284,17 +248,6 @@ def start_gunicorn(port: int, page_cache_seconds: int, log_path: Path) -> subpro
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)  # the master stops its workers
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=5)
 
 
 def run_wrk(url: str, args, duration: float) -> dict:
