@@ -84,6 +84,10 @@ checks: $(VENV)/.dev ## Django system checks and the missing-migrations check
 demo-audio: system-deps install ## Re-synthesise the demo episodes' audio with espeak-ng and ffmpeg
 	$(BIN)/python manage.py load_demo --make-audio-only
 
+.PHONY: load
+load: $(VENV)/.dev ## Load test: 50 simulated visitors for 5 minutes on gunicorn (PostgreSQL, Redis page cache)
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and uploaded media
 	rm -rf $(VENV) node_modules db.sqlite3 media .demo-login

@@ -1,4 +1,4 @@
-"""What the load benchmarks (feed.py, pages.py) share: ports, Redis, gunicorn, progress lines."""
+"""What the load benchmarks (feed.py, pages.py, load.py) share: ports, Redis, gunicorn, progress lines."""
 
 import re
 import signal

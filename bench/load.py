@@ -1,0 +1,564 @@
+"""The listener site under load: simulated visitors (locust) against the production server, zero errors.
+
+One run builds demo-like content on a throwaway database (PostgreSQL by default, created and dropped by the
+run; SQLite with ``--database sqlite:///...``): a show with --episodes episodes (default 24, so the show
+has a second page), each with audio (one real ffmpeg tone of --audio-seconds, default 600, stored once;
+every episode's AudioFile row points at it), a transcript with a line every 6 seconds and word timings,
+4 chapters, a soundbite, 2 people and show notes; 8 concepts with their mentions (found by the concepts
+app's own linking), and the home page featuring the show. Wagtail's queued housekeeping (search index)
+is run as the worker would.
+
+Then it starts the production server command (gunicorn ``website.wsgi``, --workers sync workers, default
+2) with ``website.settings.production`` from the environment and the page cache on (Redis on
+127.0.0.1:6379, database 3, under a key prefix of this run, deleted at the end; a file cache shared by the
+workers when Redis is not usable; ``--no-cache`` turns the page cache off), asks every URL in the manifest
+once (not counted: a running site's cache is warm), and runs locust headless in its own process
+(``bench/locustfile.py``; this process never imports locust or gevent) with --users visitors, started at
+--spawn-rate per second, for --seconds. Each visitor waits --think seconds between requests and asks, in
+the proportions of real traffic: episode pages (sometimes ``?t=``), audio byte ranges (the first 64 KB
+and one from the middle, as players and podcast apps ask), the feed, the home page, the show page
+(sometimes ``?page=2``), search (a few queries, sometimes ``format=json``), concept pages and the concept
+index. The URLs come from a JSON manifest this run writes (``LOAD_MANIFEST``), not from scraping.
+
+Printed per endpoint: requests, failures, requests per second, median, 95th and 99th percentile and
+maximum (ms), then every failure and the server log's errors. Target: no failed request (anything but
+200, or 206 with the asked range, or a wrong body), no error in the locustfile and none in the server
+log. Exits 1 when the target fails. Only uses 127.0.0.1. Needs ffmpeg and locust (requirements-dev.txt).
+Not part of the test suite:
+
+    .venv/bin/python bench/load.py [--users 50] [--spawn-rate 10] [--seconds 300] [--workers 2]
+        [--database postgres://postgres@127.0.0.1:5432/bench_load | sqlite:////tmp/bench_load.sqlite3]
+        [--no-cache] [--keep]
+
+The database is created (PostgreSQL) or overwritten (SQLite) by the run: never point it at real data.
+"""
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loadkit import free_port, progress, redis_usable, stop_gunicorn, verdict  # noqa: E402 (after the path)
+
+LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
+REDIS_PORT, REDIS_DB = 6379, 3
+SEGMENT_MS = 6000
+TERMS = [
+    "coproduction",
+    "shared decision making",
+    "health literacy",
+    "teach-back",
+    "safety culture",
+    "patient leader",
+    "what matters to you",
+    "discharge plan",
+]
+SEARCHES = ["coproduction", "shared decision making", "ward round nurse", "family carer", "listen", "hope"]
+WORDS = (  # noqa: SIM905 (a sentence is easier to read than a list of strings)
+    "we the patient nurse doctor family carer talk listen decide together plan question answer choice risk "
+    "benefit time home clinic appointment medicine trust team change hope worry ward round and it is was "
+    "that so about people really think know"
+).split()
+# What counts as a server error in gunicorn's log (its own lines and Django's logging at WARNING and up).
+SERVER_ERROR = re.compile(r"\[(ERROR|CRITICAL)\]|Traceback \(most recent call last\)|^ERROR |Internal Server")
+
+PSQL_ENV = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}  # no "does not exist, skipping"
+
+_servers: list[subprocess.Popen] = []
+
+
+def configure_environment(args, workdir: Path) -> tuple[str, str]:
+    """Production settings' environment for this process and gunicorn; returns (cache URL, note)."""
+    note = ""
+    ok, why = redis_usable(port=REDIS_PORT)
+    if ok:
+        # A key prefix of this run's own: its keys are deleted at the end, nobody else's.
+        cache_url = f"rediscache://127.0.0.1:{REDIS_PORT}/{REDIS_DB}?key_prefix={workdir.name}"
+    else:
+        cache_url = f"filecache://{workdir / 'cache'}"
+        note = f"Redis not used: {why}; a file cache shared by the workers instead"
+    for folder in ("media", "static", "cache"):
+        (workdir / folder).mkdir()
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "website.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "WAGTAILADMIN_BASE_URL": "http://127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": args.database,
+            "CACHE_URL": cache_url,
+            "MEDIA_STORAGE": "filesystem",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "STATIC_ROOT": str(workdir / "static"),
+            "WEBSUB_HUBS": "",  # never tell a real hub about a benchmark feed
+            "LOG_LEVEL": "WARNING",  # Wagtail logs every page it creates at INFO
+            "PAGE_CACHE_SECONDS": "0" if args.no_cache else "300",
+        }
+    )
+    return cache_url, note
+
+
+def create_database(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        remove_sqlite(database_url)
+        return
+    name = database_url.rsplit("/", 1)[1]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", server, "-q", "-c", sql], check=True, env=PSQL_ENV)
+
+
+def drop_database(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        remove_sqlite(database_url)
+        return
+    name = database_url.rsplit("/", 1)[1]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    subprocess.run(["psql", server, "-q", "-c", sql], check=False, env=PSQL_ENV)
+
+
+def remove_sqlite(database_url: str) -> None:
+    path = database_url.removeprefix("sqlite:///")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# --- content ---------------------------------------------------------------------------------------------
+
+
+def make_tone(path: Path, seconds: int) -> Path:
+    """A real MP3 (64 kbit/s mono) of a 440 Hz tone: what every episode plays."""
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+        + ["-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
+        check=True,
+    )
+    return path
+
+
+def sentence(rng: random.Random, start_ms: int) -> tuple[str, list]:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
+    if rng.random() < 0.1:
+        words.insert(rng.randint(0, len(words)), rng.choice(TERMS))
+    words[0] = words[0].capitalize()
+    step = (SEGMENT_MS - 500) // len(words)
+    timings = [[start_ms + i * step, start_ms + (i + 1) * step, w, 0.9] for i, w in enumerate(words)]
+    return " ".join(words) + ".", timings
+
+
+def audio_rows(first, count: int):
+    """``count`` AudioFile rows (the first one uploaded through the checks, the others its copies pointing
+    at the same stored file): a transcript belongs to one AudioFile, so each episode needs its own row."""
+    from episodes.models import AudioFile
+
+    copies = AudioFile.objects.bulk_create(
+        AudioFile(
+            title=f"Episode {n + 1}",
+            file=first.file.name,
+            extension=first.extension,
+            mime_type=first.mime_type,
+            duration_ms=first.duration_ms,
+            bitrate=first.bitrate,
+            sample_rate=first.sample_rate,
+            channels=first.channels,
+            size=first.size,
+            sha256=first.sha256,
+        )
+        for n in range(1, count)
+    )
+    return [first, *copies]
+
+
+def create_content(args, workdir: Path) -> dict:
+    """The show, its episodes, transcripts, concepts and mentions; returns the manifest for locust."""
+    from django.db import transaction
+    from wagtail.models import Site
+
+    from concepts.factories import ConceptIndexPageFactory, ConceptPageFactory
+    from concepts.linking import link_transcript
+    from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
+    from episodes.models import Chapter, EpisodePerson, ShowHost, Soundbite
+    from transcripts.models import Segment, Transcript
+
+    rng = random.Random(args.seed)  # noqa: S311 (reproducible text, not secrets)
+    home = Site.objects.get(is_default_site=True).root_page.specific
+    first = AudioFileFactory(path=make_tone(workdir / "tone.mp3", args.audio_seconds), title="Episode 1")
+    audio = audio_rows(first, args.episodes)
+    segments = max(1, first.duration_ms // SEGMENT_MS)
+    with transaction.atomic():
+        show = ShowPageFactory(parent=home, slug="the-power-of-coproduction")
+        people = [PersonFactory(name=f"Person {n}", link=f"https://example.org/people/{n}") for n in range(6)]
+        ShowHost.objects.create(page=show, person=people[0])
+        concepts = ConceptIndexPageFactory(parent=home)
+        concept_pages = [
+            ConceptPageFactory(parent=concepts, title=term.capitalize(), slug=term.replace(" ", "-"))
+            for term in TERMS
+        ]
+        first_date = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+        episodes = []
+        for n, item in enumerate(audio):
+            published = first_date + timedelta(days=7 * n)
+            episodes.append(
+                EpisodePageFactory(
+                    parent=show,
+                    title=f"Episode {n + 1}: deciding together, part {n + 1}",
+                    slug=f"episode-{n + 1}",
+                    summary="Two people talk about deciding together: what each brings, what each needs.",
+                    show_notes="<p>What changed when a ward started asking <b>what matters to you</b>.</p>"
+                    "<ul><li>Shared decisions</li><li>Patient leaders</li><li>What changed</li></ul>",
+                    publication_date=published,
+                    first_published_at=published,
+                    last_published_at=published,
+                    season=1,
+                    episode_number=n + 1,
+                    audio=item,
+                )
+            )
+        EpisodePerson.objects.bulk_create(
+            EpisodePerson(page=e, person=people[(n + i) % len(people)], role=role, sort_order=i)
+            for n, e in enumerate(episodes)
+            for i, role in enumerate(["host", "guest"])
+        )
+        step = first.duration_ms // 4
+        Chapter.objects.bulk_create(
+            Chapter(page=e, start_ms=i * step, title=f"Part {i + 1}: {rng.choice(TERMS)}", sort_order=i)
+            for e in episodes
+            for i in range(4)
+        )
+        Soundbite.objects.bulk_create(
+            Soundbite(page=e, start_ms=step, duration_ms=min(30000, step), title="The key idea", sort_order=0)
+            for e in episodes
+        )
+        # The upload queued a transcription of the tone (a queued Transcript row): replaced by a done one.
+        Transcript.objects.filter(audio__in=audio).delete()
+        transcripts = Transcript.objects.bulk_create(
+            Transcript(audio=a, status=Transcript.DONE, audio_sha256=a.sha256, language="en", progress=1)
+            for a in audio
+        )
+        rows = []
+        for transcript in transcripts:
+            for i in range(segments):
+                text, words = sentence(rng, i * SEGMENT_MS)
+                if i < 2:  # two concepts in every episode, so that each page has its "concepts discussed"
+                    text = f"{rng.choice(TERMS).capitalize()} matters. {text}"
+                rows.append(
+                    Segment(
+                        transcript=transcript,
+                        index=i,
+                        start_ms=i * SEGMENT_MS,
+                        end_ms=i * SEGMENT_MS + SEGMENT_MS - 500,
+                        text=text,
+                        speaker="SPEAKER 1" if i % 4 < 2 else "SPEAKER 2",
+                        words=words,
+                    )
+                )
+        Segment.objects.bulk_create(rows, batch_size=1000)
+        home.featured_show = show
+        home.save_revision().publish()
+    # Publishing the show (as an editor would) sets feed_changed_at, the feed's cache key.
+    show.save_revision().publish()
+    mentions = sum(link_transcript(t.pk) for t in transcripts)
+    run_housekeeping()
+
+    duration_s = first.duration_ms / 1000
+    return {
+        "home": home.url,
+        "show": show.url,
+        "show_pages": (len(episodes) - 1) // 20 + 1,  # episodes.models.pages.EPISODES_PER_PAGE
+        "feed": f"/feeds/{show.pk}.xml",
+        "concept_index": concepts.url,
+        "concepts": [c.url for c in concept_pages],
+        "searches": SEARCHES,
+        "episodes": [
+            {
+                "url": e.url,
+                "audio": a.url,
+                "size": a.size,
+                "duration_s": duration_s,
+                # Chapters 2-4 (the soundbite is at the second): the moments people share links to.
+                "moments": [i * step // 1000 for i in range(1, 4)],
+            }
+            for e, a in zip(episodes, audio, strict=True)
+        ],
+        "counts": {"segments": len(rows), "mentions": mentions},
+    }
+
+
+def run_housekeeping() -> None:
+    """What the worker would do with Wagtail's queued tasks (search and reference index): the "default"
+    queue only (the tone's transcription, on its own queue, is not wanted)."""
+    from django.core.management import call_command
+
+    call_command(
+        "db_worker", "--batch", "--queue-name", "default", "--no-startup-delay", "--no-reload", verbosity=0
+    )
+
+
+# --- server ----------------------------------------------------------------------------------------------
+
+
+def fetch(port: int, path: str, headers=None, timeout: float = 30) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def start_gunicorn(port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "website.wsgi", "--chdir", str(ROOT)]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--graceful-timeout", "5"]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+    _servers.append(server)  # stopped by main(), also on error
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            fetch(port, "/robots.txt")
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
+
+
+def warm_up(port: int, manifest: dict) -> int:
+    """Ask every URL the visitors will ask once, as a running site has been asked; fail early and clearly
+    when one does not answer as it should. Returns how many URLs."""
+    paths = [manifest["home"], manifest["feed"], manifest["concept_index"], *manifest["concepts"]]
+    paths += [f"{manifest['show']}?page={n}" for n in range(1, manifest["show_pages"] + 1)]
+    paths += [e["url"] for e in manifest["episodes"]]
+    paths += [f"/search/?q={q.replace(' ', '+')}" for q in manifest["searches"]]
+    for path in paths:
+        status, _headers, _body = fetch(port, path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status} before the load started")
+    episode = manifest["episodes"][0]
+    status, headers, body = fetch(port, episode["audio"], {"Range": "bytes=0-65535"})
+    if status != 206 or len(body) != min(65536, episode["size"]):
+        raise RuntimeError(f"{episode['audio']} answered {status} with {len(body)} bytes to a range")
+    return len(paths) + 1
+
+
+# --- locust ----------------------------------------------------------------------------------------------
+
+
+def run_locust(args, port: int, manifest_path: Path, workdir: Path) -> tuple[int, Path]:
+    """locust headless in its own process (gevent patches that process, not this one)."""
+    locust = Path(sys.executable).with_name("locust")
+    prefix = workdir / "stats"
+    command = [str(locust) if locust.exists() else "locust", "-f", str(LOCUSTFILE), "--headless"]
+    command += ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s"]
+    command += ["--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary"]
+    command += ["--html", str(workdir / "report.html"), "--loglevel", "WARNING"]
+    # No LOCUST_* variables from the caller's shell, and no locust.conf of the current folder.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LOCUST_")}
+    env["LOAD_MANIFEST"] = str(manifest_path)
+    env["LOAD_THINK_SECONDS"] = f"{args.think[0]},{args.think[1]}"
+    log_path = workdir / "locust.log"
+    with log_path.open("wb") as log:
+        done = subprocess.run(
+            command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=args.seconds + 120
+        )
+    return done.returncode, log_path
+
+
+def read_csv(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def milliseconds(value: str) -> str:
+    return "-" if value in ("", "N/A") else f"{float(value):,.0f}"
+
+
+def server_errors(log_path: Path) -> list[str]:
+    return [line for line in log_path.read_text(errors="replace").splitlines() if SERVER_ERROR.search(line)]
+
+
+def forget_redis_keys(prefix: str) -> None:
+    """Delete this run's keys (pages, feeds, Wagtail's site root paths of a throwaway database)."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=REDIS_DB)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+
+
+# --- main ------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50, help="simulated visitors at once (default 50)")
+    parser.add_argument("--spawn-rate", type=float, default=10, help="visitors started per second")
+    parser.add_argument("--seconds", type=int, default=300, help="length of the load (default 300: 5 min)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=[1.0, 3.0],
+        metavar=("MIN", "MAX"),
+        help="seconds each visitor waits between requests (default 1 to 3)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_load")
+    parser.add_argument("--episodes", type=int, default=24, help="episodes of the show (default 24)")
+    parser.add_argument("--audio-seconds", type=int, default=600, help="length of the tone (default 600)")
+    parser.add_argument("--no-cache", action="store_true", help="turn the page cache off")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the database and work folder")
+    args = parser.parse_args()
+    if not (1 <= args.users <= 10000 and args.spawn_rate > 0 and 1 <= args.seconds <= 3600):
+        parser.error("--users must be 1-10000, --spawn-rate above 0, --seconds 1-3600")
+    if not (0 <= args.think[0] <= args.think[1]):
+        parser.error("--think MIN MAX: 0 <= MIN <= MAX")
+    if not (1 <= args.episodes <= 1000 and 10 <= args.audio_seconds <= 7200 and 1 <= args.workers <= 64):
+        parser.error("--episodes must be 1-1000, --audio-seconds 10-7200, --workers 1-64")
+    if not args.database.startswith(("postgres://", "postgresql://", "sqlite:///")):
+        parser.error("--database must be a postgres:// or sqlite:/// URL")
+    for tool in ("ffmpeg", "psql") if args.database.startswith("postgres") else ("ffmpeg",):
+        if not shutil.which(tool):
+            print(f"error: {tool} is not installed", file=sys.stderr)
+            return 2
+    if not Path(sys.executable).with_name("locust").exists() and not shutil.which("locust"):
+        print(
+            "error: locust is not installed: .venv/bin/pip install -r requirements-dev.txt", file=sys.stderr
+        )
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    cache_url, note = configure_environment(args, workdir)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind through ``finally``: stop gunicorn
+    try:
+        create_database(args.database)
+        return run(args, workdir, cache_url, note)
+    finally:
+        for server in _servers:
+            stop_gunicorn(server)
+        if cache_url.startswith("rediscache://"):
+            forget_redis_keys(workdir.name)
+        if args.keep:
+            print(f"kept the database {args.database} and {workdir} (locust's report.html is there)")
+        else:
+            if "django.db" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            drop_database(args.database)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, workdir: Path, cache_url: str, note: str) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    load_at_start = os.getloadavg()[0]
+    progress(f"migrating ({connection.vendor}) and collecting static files")
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+
+    progress(f"creating a show with {args.episodes} episodes of {args.audio_seconds} s of audio")
+    manifest = create_content(args, workdir)
+    manifest_path = workdir / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    counts = manifest["counts"]
+    connections.close_all()  # gunicorn's workers are the database's clients from here on
+
+    port = free_port()
+    cache_state = "off" if args.no_cache else "on"
+    progress(f"starting gunicorn ({args.workers} workers, page cache {cache_state}) on 127.0.0.1:{port}")
+    server_log = workdir / "gunicorn.log"
+    start_gunicorn(port, args.workers, server_log)
+    urls = warm_up(port, manifest)
+    progress(f"asked each of the {urls} URLs once (not counted)")
+    errors_before = len(server_errors(server_log))
+
+    progress(
+        f"locust: {args.users} visitors (started {args.spawn_rate:g}/s), "
+        f"{args.think[0]:g}-{args.think[1]:g} s between requests, for {args.seconds} s"
+    )
+    returncode, locust_log = run_locust(args, port, manifest_path, workdir)
+    progress("done")
+
+    stats = read_csv(workdir / "stats_stats.csv")
+    failures = [row for row in read_csv(workdir / "stats_failures.csv") if int(row["Occurrences"] or 0)]
+    exceptions = read_csv(workdir / "stats_exceptions.csv")
+    logged = server_errors(server_log)[errors_before:]
+    rows = [row for row in stats if row["Name"] != "Aggregated"]
+    total = next((row for row in stats if row["Name"] == "Aggregated"), None)
+
+    print()
+    print(
+        f"Load: {args.users} visitors for {args.seconds} s, gunicorn {args.workers} sync workers, "
+        f"{connection.vendor}, page cache {cache_state} ({cache_url.split('?')[0]}"
+        + (f"; {note})" if note else ")")
+    )
+    print(
+        f"content: {args.episodes} episodes, {counts['segments']:,} transcript lines, "
+        f"{len(manifest['concepts'])} concepts, {counts['mentions']} mentions"
+    )
+    header = (
+        f"   {'endpoint':22} {'requests':>9} {'failures':>9} {'req/s':>8} {'median':>7} {'p95':>7} {'p99':>7}"
+    )
+    print(header + f" {'max':>7}  (ms)")
+    for row in sorted(rows, key=lambda r: -int(r["Request Count"])) + ([total] if total else []):
+        name = "all" if row is total else row["Name"]
+        print(
+            f"   {name:22} {int(row['Request Count']):>9,} {int(row['Failure Count']):>9,} "
+            f"{float(row['Requests/s']):>8.1f} {milliseconds(row['50%']):>7} {milliseconds(row['95%']):>7} "
+            f"{milliseconds(row['99%']):>7} {milliseconds(row['Max Response Time']):>7}"
+        )
+    print("   (locust rounds percentiles: to 10 ms from 100 ms, to 100 ms from 1 s, to 1 s from 10 s)")
+    for row in failures:
+        print(f"   failed: {row['Method']} {row['Name']}: {row['Error']} (x{row['Occurrences']})")
+    for row in exceptions:
+        print(f"   locustfile error (x{row['Count']}): {row['Message']}\n{row['Traceback']}")
+    for line in logged[:20]:
+        print(f"   server log: {line}")
+
+    requests = int(total["Request Count"]) if total else 0
+    failed = int(total["Failure Count"]) if total else 0
+    ok = requests > 0 and failed == 0 and not exceptions and not logged and returncode == 0
+    if requests == 0 or (returncode != 0 and not failed and not exceptions):
+        print(f"   locust exited with {returncode}; the end of its log:\n{locust_log.read_text()[-3000:]}")
+    print(
+        f"   target: no failed request, no locustfile error, no server error  {verdict(ok)} "
+        f"({failed} failed of {requests:,}, {len(exceptions)} locustfile errors, {len(logged)} server errors)"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs, 1-minute load average {load_at_start:.2f} at the start and "
+        f"{os.getloadavg()[0]:.2f} at the end (locust and the server share them; other work skews figures)"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
