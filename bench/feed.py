@@ -24,16 +24,10 @@ target fails. Not part of the test suite:
 """
 
 import argparse
-import http.client
 import os
-import re
-import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -42,59 +36,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loadkit import free_port, progress, query_shape, redis_usable, stop_gunicorn, verdict  # noqa: E402 (after the path)
+from loadkit import (  # noqa: E402 (after the path)
+    clear_workdir,
+    configure_environment,
+    fetch,
+    free_port,
+    machine,
+    make_tone,
+    progress,
+    query_shape,
+    run_wrk,
+    sqlite_workdir,
+    start_gunicorn,
+    stop_on_sigterm,
+    stop_servers,
+    tally,
+    verdict,
+    wrk_rounds,
+)
 
 WORKERS = 2
 SMALL_SHOW = 10
 STATIC_PATH = "/bench/static-feed.xml"  # answered by bench/feed_wsgi.py
 MAX_BUILD_RATIO = 2.0
 MIN_LOAD_RATIO = 0.5
+REDIS_DB = 1
 
-_servers: list[subprocess.Popen] = []
 _after_stop = []  # clean-ups that must wait until gunicorn has stopped answering
 
 
-def configure_environment(args, workdir: Path, db_path: Path, port: int) -> str:
-    """Set the production settings' environment for this process and gunicorn; return a cache note."""
-    note = ""
-    cache_url = args.cache_url
-    if cache_url == "auto":
-        ok, why = redis_usable()
-        if ok:
-            cache_url = "rediscache://127.0.0.1:6379/1"
-        else:
-            cache_url = f"filecache://{workdir / 'cache'}"
-            note = f"Redis cache not used: {why}; fell back to a file cache shared by the workers"
-    for folder in ("media", "static", "cache"):
-        (workdir / folder).mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "website.settings.production",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WAGTAILADMIN_BASE_URL": f"http://127.0.0.1:{port}",
-            "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": f"sqlite:///{db_path}",
-            "CACHE_URL": cache_url,
-            "MEDIA_ROOT": str(workdir / "media"),
-            "STATIC_ROOT": str(workdir / "static"),
-            "WEBSUB_HUBS": "",  # never tell a real hub about a benchmark feed
-            "LOG_LEVEL": "WARNING",  # Wagtail logs every page it creates at INFO
-        }
-    )
-    return note
-
-
 # --- content ---------------------------------------------------------------------------------------------
-
-
-def make_tone(path: Path) -> Path:
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=3"]
-        + ["-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
-        check=True,
-    )
-    return path
 
 
 def create_show(home, slug: str, count: int, audio, people):
@@ -163,7 +134,7 @@ def create_content(args, workdir: Path):
     from episodes.factories import AudioFileFactory, PersonFactory
 
     home = Site.objects.get(is_default_site=True).root_page.specific
-    audio = AudioFileFactory(path=make_tone(workdir / "tone.mp3"), title="Tone")
+    audio = AudioFileFactory(path=make_tone(workdir / "tone.mp3", 3), title="Tone")
     people = [PersonFactory(name=f"Person {n}", link=f"https://example.org/people/{n}") for n in range(20)]
     small = create_show(home, "bench-small", SMALL_SHOW, audio, people)
     large = create_show(home, "bench-large", args.episodes, audio, people)
@@ -357,111 +328,6 @@ def timed_pair(repeat, first, second):
     return [(min(t), statistics.median(t)) for t in times]
 
 
-# --- 3. load -------------------------------------------------------------------------------------------
-
-
-def fetch(port: int, path: str) -> tuple[int, dict, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
-
-def start_gunicorn(port: int, static_file: Path, log_path: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [
-        str(gunicorn) if gunicorn.exists() else "gunicorn",
-        "bench.feed_wsgi:application",
-        "--chdir",
-        str(ROOT),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--graceful-timeout",
-        "5",
-    ]
-    env = {**os.environ, "BENCH_FEED_STATIC_FILE": str(static_file)}
-    log = log_path.open("wb")
-    try:
-        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    finally:
-        log.close()
-
-
-def wait_until_up(server: subprocess.Popen, port: int, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            fetch(port, STATIC_PATH)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {timeout:.0f}s:\n{log_path.read_text()[-3000:]}")
-
-
-def run_wrk(url: str, args, duration: float) -> dict:
-    command = [
-        "wrk",
-        f"--threads={min(args.threads, args.connections)}",
-        f"--connections={args.connections}",
-        f"--duration={max(1, round(duration))}s",
-        "--timeout=5s",
-        "--latency",
-        url,
-    ]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
-
-    def number(pattern: str, default: float | None = None) -> float:
-        match = re.search(pattern, out)
-        if not match:
-            if default is None:
-                raise RuntimeError(f"could not read {pattern!r} from wrk's output:\n{out}")
-            return default
-        return float(match.group(1))
-
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
-    return {
-        "rps": number(r"Requests/sec:\s+([\d.]+)"),
-        "requests": int(number(r"(\d+) requests in")),
-        "socket": [int(n) for n in socket_errors.groups()] if socket_errors else [0, 0, 0, 0],
-        "non_2xx": int(number(r"Non-2xx or 3xx responses: (\d+)", 0)),
-        "p50": latency.get("50", "?"),
-        "p99": latency.get("99", "?"),
-    }
-
-
-def load(port: int, paths: dict[str, str], args) -> dict[str, dict]:
-    """wrk on each path in turn, in rounds of equal length (so that a neighbour's burst of CPU on a shared
-    machine weighs on both targets alike); per path: mean req/s, and errors and latencies of all rounds."""
-    rounds = 2 if args.duration >= 4 else 1
-    runs = {name: [] for name in paths}
-    for n in range(rounds):
-        for name, path in paths.items():
-            progress(f"load round {n + 1}/{rounds}: {name} for {args.duration / rounds:g}s")
-            runs[name].append(run_wrk(f"http://127.0.0.1:{port}{path}", args, args.duration / rounds))
-    totals = {}
-    for name, results in runs.items():
-        socket_errors = [sum(column) for column in zip(*(r["socket"] for r in results), strict=True)]
-        totals[name] = {
-            "rps": statistics.mean(r["rps"] for r in results),
-            "rounds": ", ".join(f"{r['rps']:.1f}" for r in results),
-            "requests": sum(r["requests"] for r in results),
-            "socket_errors": sum(socket_errors),
-            "socket_detail": "connect {}, read {}, write {}, timeout {}".format(*socket_errors),
-            "non_2xx": sum(r["non_2xx"] for r in results),
-            "p50": "/".join(r["p50"] for r in results),
-            "p99": "/".join(r["p99"] for r in results),
-        }
-    return totals
-
-
 # --- main ----------------------------------------------------------------------------------------------
 
 
@@ -489,26 +355,23 @@ def main() -> int:
             print(f"error: {tool} is not installed; on Debian: apt-get install -y {package}", file=sys.stderr)
             return 2
 
-    tmp = Path(tempfile.gettempdir())
-    workdir = Path(tempfile.mkdtemp(prefix="bench-feed-", dir=tmp))
-    db_path = tmp / f"{workdir.name}.sqlite3"
+    workdir, db_path = sqlite_workdir("bench-feed-")
     port = free_port()
-    cache_note = configure_environment(args, workdir, db_path, port)
-    # A SIGTERM (e.g. from CI's timeout) unwinds through ``finally`` so gunicorn is stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _cache_url, cache_note = configure_environment(
+        workdir,
+        f"sqlite:///{db_path}",
+        REDIS_DB,
+        cache_url=args.cache_url,
+        WAGTAILADMIN_BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    stop_on_sigterm()
     try:
         return run(args, workdir, db_path, port, cache_note)
     finally:
-        for server in _servers:
-            stop_gunicorn(server)
+        stop_servers()
         for clean_up in _after_stop:
             clean_up()
-        if args.keep:
-            print(f"kept {db_path} and {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        clear_workdir(workdir, db_path, args.keep)
 
 
 def run(args, workdir: Path, db_path: Path, port: int, cache_note: str) -> int:
@@ -591,21 +454,29 @@ def measure(args, workdir, port, cache, cache_note, load_at_start, small, large)
         raise RuntimeError("get_feed() built the feed again: the cache key is not stable (feed_changed_at?)")
     static_file = workdir / "static-feed.xml"
     static_file.write_bytes(feed.content)
-    log_path = workdir / "gunicorn.log"
-    server = start_gunicorn(port, static_file, log_path)
-    _servers.append(server)  # stopped by main(), also on error
-    wait_until_up(server, port, log_path)
+    start_gunicorn(
+        port,
+        workdir / "gunicorn.log",
+        workers=WORKERS,
+        app="bench.feed_wsgi:application",
+        ready_path=STATIC_PATH,
+        env={"BENCH_FEED_STATIC_FILE": str(static_file)},
+    )
     feed_url_path = feed_path(large)
     for path in (feed_url_path, STATIC_PATH):
         status, headers, body = fetch(port, path)
         if status != 200 or body != feed.content:
             raise RuntimeError(f"{path} answered {status} with {len(body)} bytes, not the feed:\n{headers}")
+    urls = {
+        "static": f"http://127.0.0.1:{port}{STATIC_PATH}",
+        "feed": f"http://127.0.0.1:{port}{feed_url_path}",
+    }
     progress("warming both targets up (1 s of load each, not counted)")
-    for path in (STATIC_PATH, feed_url_path):
-        run_wrk(f"http://127.0.0.1:{port}{path}", args, 1)
-    measured = load(port, {"static": STATIC_PATH, "feed": feed_url_path}, args)
+    for url in urls.values():
+        run_wrk(url, 1, args.connections, args.threads)
+    measured = wrk_rounds(urls, args.duration, args.connections, args.threads)
     static, cached = measured["static"], measured["feed"]
-    errors = sum(r["socket_errors"] + r["non_2xx"] for r in (static, cached))
+    errors = static["errors"] + cached["errors"]
     load_ratio = cached["rps"] / static["rps"] if static["rps"] else 0.0
     results.append(load_ratio >= MIN_LOAD_RATIO and errors == 0 and static["rps"] > 0)
     progress("done")
@@ -637,10 +508,12 @@ def measure(args, workdir, port, cache, cache_note, load_at_start, small, large)
         f"{args.duration:g}s each, body {len(feed.content):,} bytes"
     )
     for name, r in (("static body (WSGI, memory)", static), ("cached feed /feeds/<pk>.xml", cached)):
-        print(f"   {name:28} {r['rps']:9.1f} req/s  (rounds: {r['rounds']}; {r['requests']} requests)")
+        rounds = ", ".join(f"{rps:.1f}" for rps in r["round_rps"])
+        print(f"   {name:28} {r['rps']:9.1f} req/s  (rounds: {rounds}; {r['requests']} requests)")
+        connect, read, write, timeout = r["socket"]
         print(
-            f"   {'':28} p50 {r['p50']}, p99 {r['p99']}; socket errors: {r['socket_detail']}; "
-            f"non-2xx/3xx {r['non_2xx']}"
+            f"   {'':28} p50 {r['p50']}, p99 {r['p99']}; socket errors: connect {connect}, read {read}, "
+            f"write {write}, timeout {timeout}; non-2xx/3xx {r['non_2xx']}"
         )
     print(
         f"   ratio {load_ratio:.2f}x (target: >= {MIN_LOAD_RATIO:g}x), errors {errors} (target: 0)  "
@@ -651,13 +524,8 @@ def measure(args, workdir, port, cache, cache_note, load_at_start, small, large)
     else:
         print(f"   cache: {cache['BACKEND']} {cache.get('LOCATION', '')}")
 
-    print(
-        f"machine: {os.cpu_count()} CPUs, 1-minute load average {load_at_start:.2f} at the start and "
-        f"{os.getloadavg()[0]:.2f} at the end (other work on the machine skews the figures)"
-    )
-    failed = results.count(False)
-    print(f"\n{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(machine(load_at_start))
+    return tally(results)
 
 
 if __name__ == "__main__":

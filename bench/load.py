@@ -35,29 +35,39 @@ The database is created (PostgreSQL) or overwritten (SQLite) by the run: never p
 
 import argparse
 import csv
-import http.client
 import json
 import os
 import random
 import re
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loadkit import free_port, progress, redis_usable, stop_gunicorn, verdict  # noqa: E402 (after the path)
+from loadkit import (  # noqa: E402 (after the path)
+    SEGMENT_MS,
+    configure_environment,
+    fetch,
+    forget_redis_keys,
+    free_port,
+    machine,
+    make_tone,
+    progress,
+    remove_sqlite,
+    segment_rows,
+    start_gunicorn,
+    stop_on_sigterm,
+    stop_servers,
+    verdict,
+)
 
 LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
-REDIS_PORT, REDIS_DB = 6379, 3
-SEGMENT_MS = 6000
+REDIS_DB = 3
 TERMS = [
     "coproduction",
     "shared decision making",
@@ -79,44 +89,10 @@ SERVER_ERROR = re.compile(r"\[(ERROR|CRITICAL)\]|Traceback \(most recent call la
 
 PSQL_ENV = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}  # no "does not exist, skipping"
 
-_servers: list[subprocess.Popen] = []
-
-
-def configure_environment(args, workdir: Path) -> tuple[str, str]:
-    """Production settings' environment for this process and gunicorn; returns (cache URL, note)."""
-    note = ""
-    ok, why = redis_usable(port=REDIS_PORT)
-    if ok:
-        # A key prefix of this run's own: its keys are deleted at the end, nobody else's.
-        cache_url = f"rediscache://127.0.0.1:{REDIS_PORT}/{REDIS_DB}?key_prefix={workdir.name}"
-    else:
-        cache_url = f"filecache://{workdir / 'cache'}"
-        note = f"Redis not used: {why}; a file cache shared by the workers instead"
-    for folder in ("media", "static", "cache"):
-        (workdir / folder).mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "website.settings.production",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WAGTAILADMIN_BASE_URL": "http://127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": args.database,
-            "CACHE_URL": cache_url,
-            "MEDIA_STORAGE": "filesystem",
-            "MEDIA_ROOT": str(workdir / "media"),
-            "STATIC_ROOT": str(workdir / "static"),
-            "WEBSUB_HUBS": "",  # never tell a real hub about a benchmark feed
-            "LOG_LEVEL": "WARNING",  # Wagtail logs every page it creates at INFO
-            "PAGE_CACHE_SECONDS": "0" if args.no_cache else "300",
-        }
-    )
-    return cache_url, note
-
 
 def create_database(database_url: str) -> None:
     if database_url.startswith("sqlite"):
-        remove_sqlite(database_url)
+        remove_sqlite(database_url.removeprefix("sqlite:///"))
         return
     name = database_url.rsplit("/", 1)[1]
     server = database_url.rsplit("/", 1)[0] + "/postgres"
@@ -126,7 +102,7 @@ def create_database(database_url: str) -> None:
 
 def drop_database(database_url: str) -> None:
     if database_url.startswith("sqlite"):
-        remove_sqlite(database_url)
+        remove_sqlite(database_url.removeprefix("sqlite:///"))
         return
     name = database_url.rsplit("/", 1)[1]
     server = database_url.rsplit("/", 1)[0] + "/postgres"
@@ -134,33 +110,7 @@ def drop_database(database_url: str) -> None:
     subprocess.run(["psql", server, "-q", "-c", sql], check=False, env=PSQL_ENV)
 
 
-def remove_sqlite(database_url: str) -> None:
-    path = database_url.removeprefix("sqlite:///")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 # --- content ---------------------------------------------------------------------------------------------
-
-
-def make_tone(path: Path, seconds: int) -> Path:
-    """A real MP3 (64 kbit/s mono) of a 440 Hz tone: what every episode plays."""
-    subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-        + ["-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
-        check=True,
-    )
-    return path
-
-
-def sentence(rng: random.Random, start_ms: int) -> tuple[str, list]:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
-    if rng.random() < 0.1:
-        words.insert(rng.randint(0, len(words)), rng.choice(TERMS))
-    words[0] = words[0].capitalize()
-    step = (SEGMENT_MS - 500) // len(words)
-    timings = [[start_ms + i * step, start_ms + (i + 1) * step, w, 0.9] for i, w in enumerate(words)]
-    return " ".join(words) + ".", timings
 
 
 def audio_rows(first, count: int):
@@ -254,21 +204,10 @@ def create_content(args, workdir: Path) -> dict:
         )
         rows = []
         for transcript in transcripts:
-            for i in range(segments):
-                text, words = sentence(rng, i * SEGMENT_MS)
-                if i < 2:  # two concepts in every episode, so that each page has its "concepts discussed"
-                    text = f"{rng.choice(TERMS).capitalize()} matters. {text}"
-                rows.append(
-                    Segment(
-                        transcript=transcript,
-                        index=i,
-                        start_ms=i * SEGMENT_MS,
-                        end_ms=i * SEGMENT_MS + SEGMENT_MS - 500,
-                        text=text,
-                        speaker="SPEAKER 1" if i % 4 < 2 else "SPEAKER 2",
-                        words=words,
-                    )
-                )
+            # Two concepts in every episode, so that each page has its "concepts discussed".
+            rows += segment_rows(
+                transcript, segments, rng, WORDS, TERMS, lambda i: rng.choice(TERMS) if i < 2 else None
+            )
         Segment.objects.bulk_create(rows, batch_size=1000)
         home.featured_show = show
         home.save_revision().publish()
@@ -312,35 +251,6 @@ def run_housekeeping() -> None:
 
 
 # --- server ----------------------------------------------------------------------------------------------
-
-
-def fetch(port: int, path: str, headers=None, timeout: float = 30) -> tuple[int, dict, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
-
-def start_gunicorn(port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "website.wsgi", "--chdir", str(ROOT)]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--graceful-timeout", "5"]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
-    _servers.append(server)  # stopped by main(), also on error
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            fetch(port, "/robots.txt")
-            return server
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
 
 
 def warm_up(port: int, manifest: dict) -> int:
@@ -399,16 +309,6 @@ def server_errors(log_path: Path) -> list[str]:
     return [line for line in log_path.read_text(errors="replace").splitlines() if SERVER_ERROR.search(line)]
 
 
-def forget_redis_keys(prefix: str) -> None:
-    """Delete this run's keys (pages, feeds, Wagtail's site root paths of a throwaway database)."""
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=REDIS_DB)
-    keys = list(client.scan_iter(f"{prefix}:*"))
-    for start in range(0, len(keys), 1000):
-        client.delete(*keys[start : start + 1000])
-
-
 # --- main ------------------------------------------------------------------------------------------------
 
 
@@ -452,16 +352,23 @@ def main() -> int:
         return 2
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    cache_url, note = configure_environment(args, workdir)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind through ``finally``: stop gunicorn
+    # A key prefix of this run's own in Redis: its keys are deleted at the end, nobody else's.
+    cache_url, note = configure_environment(
+        workdir,
+        args.database,
+        REDIS_DB,
+        key_prefix=workdir.name,
+        PAGE_CACHE_SECONDS="0" if args.no_cache else "300",
+    )
+    stop_on_sigterm()
     try:
         create_database(args.database)
         return run(args, workdir, cache_url, note)
     finally:
-        for server in _servers:
-            stop_gunicorn(server)
+        stop_servers()
         if cache_url.startswith("rediscache://"):
-            forget_redis_keys(workdir.name)
+            # Pages, feeds, Wagtail's site root paths of a throwaway database.
+            forget_redis_keys(REDIS_DB, f"{workdir.name}:*")
         if args.keep:
             print(f"kept the database {args.database} and {workdir} (locust's report.html is there)")
         else:
@@ -496,7 +403,7 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
     cache_state = "off" if args.no_cache else "on"
     progress(f"starting gunicorn ({args.workers} workers, page cache {cache_state}) on 127.0.0.1:{port}")
     server_log = workdir / "gunicorn.log"
-    start_gunicorn(port, args.workers, server_log)
+    start_gunicorn(port, server_log, workers=args.workers)
     urls = warm_up(port, manifest)
     progress(f"asked each of the {urls} URLs once (not counted)")
     errors_before = len(server_errors(server_log))
@@ -553,10 +460,7 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
         f"   target: no failed request, no locustfile error, no server error  {verdict(ok)} "
         f"({failed} failed of {requests:,}, {len(exceptions)} locustfile errors, {len(logged)} server errors)"
     )
-    print(
-        f"machine: {os.cpu_count()} CPUs, 1-minute load average {load_at_start:.2f} at the start and "
-        f"{os.getloadavg()[0]:.2f} at the end (locust and the server share them; other work skews figures)"
-    )
+    print(machine(load_at_start, "locust and the server share them; other work skews figures"))
     return 0 if ok else 1
 
 

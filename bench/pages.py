@@ -26,18 +26,11 @@ wrk``); only uses 127.0.0.1. Exits 1 when a target fails. Not part of the test s
 
 import argparse
 import gzip
-import http.client
 import os
 import random
-import re
 import secrets
 import shutil
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -46,14 +39,34 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loadkit import free_port, progress, query_shape, redis_usable, stop_gunicorn, verdict  # noqa: E402 (after the path)
+from loadkit import (  # noqa: E402 (after the path)
+    REDIS_PORT,
+    SEGMENT_MS,
+    clear_workdir,
+    configure_environment,
+    drain,
+    fetch,
+    forget_redis_keys,
+    free_port,
+    machine,
+    progress,
+    query_shape,
+    run_wrk,
+    segment_rows,
+    sqlite_workdir,
+    start_gunicorn,
+    stop_on_sigterm,
+    stop_servers,
+    tally,
+    verdict,
+    wrk_rounds,
+)
 
 WORKERS = 2
 SHORT_SEGMENTS = 10
-SEGMENT_MS = 6000
 STATIC_NAME = "bench/page-sized.html"
 MIN_CACHED_RATIO = 0.5
-REDIS_PORT, REDIS_DB = 6379, 2
+REDIS_DB = 2
 TERMS = ["coproduction", "shared decision making", "health literacy", "teach-back", "safety culture", "goals"]
 WORDS = (  # noqa: SIM905 (a sentence is easier to read than a list of strings)
     "we the patient nurse doctor family carer talk listen decide together plan question answer choice risk "
@@ -61,55 +74,12 @@ WORDS = (  # noqa: SIM905 (a sentence is easier to read than a list of strings)
     "is was that so about people really think know"
 ).split()
 
-_servers: list[subprocess.Popen] = []
-
 
 def ratio(a: dict, b: dict) -> float:
     return a["rps"] / b["rps"] if b["rps"] else float("nan")
 
 
-def configure_environment(args, workdir: Path, db_path: Path) -> tuple[str, str]:
-    """Production settings' environment for this process and gunicorn; returns (cache URL, note)."""
-    note, cache_url = "", args.cache_url
-    if cache_url == "auto":
-        ok, why = redis_usable()
-        if ok:
-            cache_url = f"rediscache://127.0.0.1:{REDIS_PORT}/{REDIS_DB}"
-        else:
-            cache_url = f"filecache://{workdir / 'cache'}"
-            note = f"Redis not used: {why}; a file cache shared by the workers instead"
-    for folder in ("media", "static", "cache"):
-        (workdir / folder).mkdir()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "website.settings.production",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WAGTAILADMIN_BASE_URL": "http://127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": f"sqlite:///{db_path}",
-            "CACHE_URL": cache_url,
-            "MEDIA_ROOT": str(workdir / "media"),
-            "STATIC_ROOT": str(workdir / "static"),
-            "WEBSUB_HUBS": "",
-            "LOG_LEVEL": "WARNING",
-            "PAGE_CACHE_SECONDS": "0",  # this process counts queries of real renders
-        }
-    )
-    return cache_url, note
-
-
 # --- content ---------------------------------------------------------------------------------------------
-
-
-def sentence(rng: random.Random, start_ms: int) -> tuple[str, list]:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
-    if rng.random() < 0.1:
-        words.insert(rng.randint(0, len(words)), rng.choice(TERMS))
-    words[0] = words[0].capitalize()
-    step = (SEGMENT_MS - 500) // len(words)
-    timings = [[start_ms + i * step, start_ms + (i + 1) * step, w, 0.9] for i, w in enumerate(words)]
-    return " ".join(words) + ".", timings
 
 
 def create_episode(show, people, n: int, segments: int, rng: random.Random):
@@ -161,23 +131,10 @@ def create_episode(show, people, n: int, segments: int, rng: random.Random):
     transcript = Transcript.objects.create(
         audio=audio, status=Transcript.DONE, audio_sha256=audio.sha256, language="en", progress=1
     )
-    rows = []
-    for i in range(segments):
-        text, words = sentence(rng, i * SEGMENT_MS)
-        if i < len(TERMS):  # every concept is mentioned in both episodes
-            text = f"{TERMS[i].capitalize()} matters. {text}"
-        speaker = "SPEAKER 1" if i % 4 < 2 else "SPEAKER 2"
-        rows.append(
-            Segment(
-                transcript=transcript,
-                index=i,
-                start_ms=i * SEGMENT_MS,
-                end_ms=i * SEGMENT_MS + SEGMENT_MS - 500,
-                text=text,
-                speaker=speaker,
-                words=words,
-            )
-        )
+    # Every concept is mentioned in both episodes.
+    rows = segment_rows(
+        transcript, segments, rng, WORDS, TERMS, lambda i: TERMS[i] if i < len(TERMS) else None
+    )
     Segment.objects.bulk_create(rows, batch_size=500)
     return episode, transcript
 
@@ -215,93 +172,6 @@ def render(client, url):
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
     return [q["sql"] for q in captured.captured_queries], response.content
-
-
-# --- 2. load -------------------------------------------------------------------------------------------
-
-
-def fetch(port: int, path: str, headers=None, timeout: float = 30) -> tuple[int, dict, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
-
-def start_gunicorn(port: int, page_cache_seconds: int, log_path: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "website.wsgi", "--chdir", str(ROOT)]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--graceful-timeout", "5"]
-    env = {**os.environ, "PAGE_CACHE_SECONDS": str(page_cache_seconds)}
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    _servers.append(server)  # stopped by main(), also on error
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            fetch(port, "/robots.txt")
-            return server
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def run_wrk(url: str, args, duration: float) -> dict:
-    command = ["wrk", f"--threads={min(args.threads, args.connections)}", f"--connections={args.connections}"]
-    command += [f"--duration={max(1, round(duration))}s", "--timeout=5s", "--latency", url]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
-
-    def number(pattern: str, default: float | None = None) -> float:
-        match = re.search(pattern, out)
-        if not match:
-            if default is None:
-                raise RuntimeError(f"could not read {pattern!r} from wrk's output:\n{out}")
-            return default
-        return float(match.group(1))
-
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
-    return {
-        "rps": number(r"Requests/sec:\s+([\d.]+)"),
-        "requests": int(number(r"(\d+) requests in")),
-        "errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
-        "non_2xx": int(number(r"Non-2xx or 3xx responses: (\d+)", 0)),
-        "p50": latency.get("50", "?"),
-        "p99": latency.get("99", "?"),
-    }
-
-
-def drain(url: str) -> None:
-    """Wait until the server has answered what wrk left queued (sync workers still render the requests of
-    closed connections), so that the next target does not share the CPU with them."""
-    parts = urlsplit(url)
-    fetch(parts.port, parts.path, timeout=300)
-
-
-def load(targets: dict[str, str], args) -> dict[str, dict]:
-    """wrk on each URL in turn, in rounds of equal length (so that a neighbour's burst of CPU on a shared
-    machine weighs on every target alike); per target: mean req/s, all errors, each round's latencies."""
-    rounds = 2 if args.seconds >= 4 else 1
-    runs = {name: [] for name in targets}
-    for n in range(rounds):
-        for name, url in targets.items():
-            progress(f"load round {n + 1}/{rounds}: {name} for {args.seconds / rounds:g}s")
-            runs[name].append(run_wrk(url, args, args.seconds / rounds))
-            drain(url)
-    return {
-        name: {
-            "rps": statistics.mean(r["rps"] for r in results),
-            "rounds": ", ".join(f"{r['rps']:.0f}" for r in results),
-            "errors": sum(r["errors"] + r["non_2xx"] for r in results),
-            "p50": "/".join(r["p50"] for r in results),
-            "p99": "/".join(r["p99"] for r in results),
-        }
-        for name, results in runs.items()
-    }
 
 
 # --- 3. transfer ---------------------------------------------------------------------------------------
@@ -363,37 +233,24 @@ def main() -> int:
         print("error: wrk is not installed; on Debian: apt-get install -y wrk", file=sys.stderr)
         return 2
 
-    tmp = Path(tempfile.gettempdir())
-    workdir = Path(tempfile.mkdtemp(prefix="bench-pages-", dir=tmp))
-    db_path = tmp / f"{workdir.name}.sqlite3"
-    cache_url, note = configure_environment(args, workdir, db_path)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind through ``finally``: stop gunicorn
+    workdir, db_path = sqlite_workdir("bench-pages-")
+    cache_url, note = configure_environment(
+        workdir,
+        f"sqlite:///{db_path}",
+        REDIS_DB,
+        cache_url=args.cache_url,
+        PAGE_CACHE_SECONDS="0",  # this process counts queries of real renders
+    )
+    stop_on_sigterm()
     try:
         return run(args, workdir, cache_url, note)
     finally:
-        for server in _servers:
-            stop_gunicorn(server)
+        stop_servers()
         if cache_url == f"rediscache://127.0.0.1:{REDIS_PORT}/{REDIS_DB}":
-            forget_redis_keys()
-        if args.keep:
-            print(f"kept {db_path} and {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-
-
-def forget_redis_keys() -> None:
-    """Delete the keys this run made: pages and their generation, and Wagtail's site root paths (which
-    describe this throwaway database and would mislead another site using the same Redis database)."""
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=REDIS_DB)
-    keys = [
-        key for pattern in ("*:pagecache:*", "*:wagtail_site_root_paths") for key in client.scan_iter(pattern)
-    ]
-    if keys:
-        client.delete(*keys)
+            # The keys this run made: pages and their generation, and Wagtail's site root paths (which
+            # describe this throwaway database and would mislead another site using the same Redis database).
+            forget_redis_keys(REDIS_DB, "*:pagecache:*", "*:wagtail_site_root_paths")
+        clear_workdir(workdir, db_path, args.keep)
 
 
 def run(args, workdir: Path, cache_url: str, note: str) -> int:
@@ -419,7 +276,9 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
 
     uncached_port, cached_port = free_port(), free_port()
     progress(f"starting gunicorn ({WORKERS} workers) with the page cache off on 127.0.0.1:{uncached_port}")
-    start_gunicorn(uncached_port, 0, workdir / "gunicorn-uncached.log")
+    start_gunicorn(
+        uncached_port, workdir / "gunicorn-uncached.log", workers=WORKERS, env={"PAGE_CACHE_SECONDS": "0"}
+    )
     status, headers, html = fetch(uncached_port, long.url)
     if status != 200 or "X-Cache" in headers:
         raise RuntimeError(f"{long.url} answered {status}, X-Cache {headers.get('X-Cache')}")
@@ -428,7 +287,9 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
     static_file.parent.mkdir(parents=True, exist_ok=True)
     static_file.write_bytes(html)
     progress(f"starting gunicorn ({WORKERS} workers) with the page cache on on 127.0.0.1:{cached_port}")
-    start_gunicorn(cached_port, 300, workdir / "gunicorn-cached.log")
+    start_gunicorn(
+        cached_port, workdir / "gunicorn-cached.log", workers=WORKERS, env={"PAGE_CACHE_SECONDS": "300"}
+    )
     for want in ("miss", "hit"):
         status, headers, body = fetch(cached_port, long.url)
         if status != 200 or headers.get("X-Cache") != want:
@@ -450,9 +311,9 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
     sizes = transfer(cached_port, html)
     progress("warming every target up (1 s of load each, not counted)")
     for url in targets.values():
-        run_wrk(url, args, 1)
+        run_wrk(url, 1, args.connections, args.threads)
         drain(url)
-    measured = load(targets, args)
+    measured = wrk_rounds(targets, args.seconds, args.connections, args.threads, drain_after=True)
     static, uncached, cached = measured.values()
     errors = static["errors"] + cached["errors"]
     results.append(static["rps"] > 0 and cached["rps"] / static["rps"] >= MIN_CACHED_RATIO and errors == 0)
@@ -475,7 +336,8 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
         f"{args.seconds:g}s per target, body {len(html):,} bytes"
     )
     for name, r in measured.items():
-        print(f"   {name:26} {r['rps']:8.1f} req/s (rounds {r['rounds']}), p50 {r['p50']}, p99 {r['p99']}")
+        rounds = ", ".join(f"{rps:.0f}" for rps in r["round_rps"])
+        print(f"   {name:26} {r['rps']:8.1f} req/s (rounds {rounds}), p50 {r['p50']}, p99 {r['p99']}")
     print(f"   ratio uncached page / static file: {ratio(uncached, static):.3f}x")
     print(f"   ratio cached page / static file:   {ratio(cached, static):.2f}x")
     print(f"   ratio cached / uncached page:      {ratio(cached, uncached):.1f}x")
@@ -492,13 +354,8 @@ def run(args, workdir: Path, cache_url: str, note: str) -> int:
     totals = [sum(row[i] for row in sizes) for i in (2, 3)]
     print(f"   {'all':4} {'':60} {totals[0]:>9,} bytes raw, {totals[1]:>8,} gzip")
 
-    print(
-        f"machine: {os.cpu_count()} CPUs, 1-minute load average {load_at_start:.2f} at the start and "
-        f"{os.getloadavg()[0]:.2f} at the end (other work on the machine skews the figures)"
-    )
-    failed = results.count(False)
-    print(f"\n{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(machine(load_at_start))
+    return tally(results)
 
 
 if __name__ == "__main__":
