@@ -8,6 +8,10 @@ leaves the newer state alone. To make that possible the segments are spooled to 
 engine yields them (a long episode is never held in memory) and written to the transcript in one
 transaction at the end, after keeping an editor's corrections as a revision. Until then the previous
 segments stay as they were; a failed run leaves them too, and the transcript FAILED with the reason.
+
+The database may go away during a run (a restart, a failover): the run's writes wait for it and go on
+(website/reconnecting.py) for up to the lease (TRANSCRIPTION_LEASE_SECONDS), after which the scheduler would
+presume the worker dead anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from django.utils import timezone
 from wagtail import hooks
 
 from episodes.signal_handlers import touch_feeds
+from website.reconnecting import DATABASE_UNREACHABLE, retrying
 
 from .engines import get_engine
 from .engines.base import limit_prompt
@@ -152,7 +157,11 @@ def heartbeat(claim: Claim, every: float):
     def beat():
         try:
             while not stop.wait(every):
-                claim.rows().update(heartbeat_at=timezone.now())
+                try:
+                    claim.rows().update(heartbeat_at=timezone.now())
+                except DATABASE_UNREACHABLE as error:  # a restart: the next beat opens a new connection
+                    logger.warning("Heartbeat of transcript %s missed (%s)", claim.transcript_id, error)
+                    connection.close()
         finally:
             connection.close()  # the thread's own connection
 
@@ -218,21 +227,53 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
                     [[w.start_ms, w.end_ms, w.text, w.probability] for w in result.words],
                 ]
                 spool.write(json.dumps(row) + "\n")
-            spool.seek(0)
             _store(claim, spool, engine=engine.name, model=engine.model_label, language=info.language)
     except Superseded:
         logger.info("Transcript %s changed while this run worked on it; its result is dropped", transcript_id)
         return None
     except Exception as exc:
         logger.exception("Transcription of %s failed", audio)
-        _failed(claim, f"{type(exc).__name__}: {exc}")
+        reason = f"{type(exc).__name__}: {exc}"
+        retrying(
+            lambda: _failed(claim, reason),
+            f"recording the failure of transcript {transcript_id}",
+            give_up_after=lease_seconds(),
+        )
         raise
-    transcript = Transcript.objects.get(pk=transcript_id)
-    transcript_changed(transcript)
-    return transcript
+
+    def changed() -> Transcript:
+        transcript = Transcript.objects.get(pk=transcript_id)
+        transcript_changed(transcript)
+        return transcript
+
+    what = f"telling what depends on transcript {transcript_id} that it changed"
+    return retrying(changed, what, give_up_after=lease_seconds())
 
 
 def _store(claim: Claim, spool, **fields) -> None:
+    """Store the spooled segments (``_store_once``), again from the start of the spool when the database
+    went away before the transaction was committed. When the commit reached the database but its answer
+    did not reach this run, the next attempt finds the transcript stored by this very claim: done."""
+    attempts = 0
+
+    def store():
+        nonlocal attempts
+        attempts += 1
+        if attempts > 1 and _stored_by(claim):
+            return
+        spool.seek(0)
+        _store_once(claim, spool, **fields)
+
+    retrying(store, f"storing transcript {claim.transcript_id}", give_up_after=lease_seconds())
+
+
+def _stored_by(claim: Claim) -> bool:
+    return Transcript.objects.filter(
+        pk=claim.transcript_id, status=Transcript.DONE, started_at=claim.started_at
+    ).exists()
+
+
+def _store_once(claim: Claim, spool, **fields) -> None:
     """Replace the transcript's segments with the spooled ones and mark it DONE, in one transaction, if
     the run still holds its claim (``Superseded`` if not). An editor's corrections are kept as a revision
     first."""
@@ -317,7 +358,12 @@ class _ProgressReporter:
         now = time.monotonic()
         if fraction >= 1 or now - self.last >= PROGRESS_EVERY_SECONDS:
             self.last = now
-            if not self.claim.rows().update(progress=min(max(fraction, 0), 1), heartbeat_at=timezone.now()):
+            done = min(max(fraction, 0), 1)
+            if not retrying(
+                lambda: self.claim.rows().update(progress=done, heartbeat_at=timezone.now()),
+                f"recording the progress of transcript {self.claim.transcript_id}",
+                give_up_after=lease_seconds(),
+            ):
                 raise Superseded(self.claim)
         if self.also is not None:
             self.also(fraction)

@@ -15,51 +15,52 @@ INSTALLED_APPS), so the Procfile, the systemd units and the docs keep ``manage.p
   answers: the task itself is not run again;
 - when looking for work fails on the database, the worker logs it, waits and looks again.
 
-Both wait a little longer each time, up to ``RECONNECT_MAX_DELAY`` seconds between attempts. Errors that
-are not about reaching the database (a missing table, say) still stop the worker.
+Both wait a little longer each time, up to ten seconds between attempts (website/reconnecting.py). Errors
+that are not about reaching the database (a missing table, say) still stop the worker.
+
+And a first SIGTERM (a deploy, ``systemctl stop``) always lets the worker finish the task it has claimed:
+see ``Worker.shutdown``.
 """
 
 import logging
+import signal
 import time
 
-from django.db import InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
 
+from website.reconnecting import DATABASE_UNREACHABLE, MAX_DELAY, delays, reconnect, retrying
+
 logger = logging.getLogger("django_tasks_db.reconnect")  # shown by db_worker's own log handler
-
-# Connection refused, closed or reset, server shutting down, SQLite's "database is locked".
-DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
-RECONNECT_FIRST_DELAY = 0.5  # seconds
-RECONNECT_MAX_DELAY = 10.0
-
-
-def delays():
-    delay = RECONNECT_FIRST_DELAY
-    while True:
-        yield delay
-        delay = min(delay * 2, RECONNECT_MAX_DELAY)
-
-
-def reconnect(error: Exception, what: str, delay: float) -> None:
-    logger.warning("The database did not answer while %s (%s); trying again in %.1f s", what, error, delay)
-    connections.close_all()  # the next query opens a new connection
-    time.sleep(delay)
 
 
 class Worker(db_worker.Worker):
     def run(self) -> None:
         waits, last_failure = delays(), 0.0
-        while True:
+        while self.running:
             try:
                 return super().run()
             except DATABASE_UNREACHABLE as error:
                 if not self.running:  # asked to stop meanwhile
                     raise
-                if time.monotonic() - last_failure > 2 * RECONNECT_MAX_DELAY:
+                if time.monotonic() - last_failure > 2 * MAX_DELAY:
                     waits = delays()  # a new outage: start again with a short wait
-                reconnect(error, "looking for work", next(waits))
+                reconnect(error, "looking for work", next(waits), logger)
                 last_failure = time.monotonic()
                 self.startup_delay = False  # started already
+
+    def shutdown(self, signum: int, frame) -> None:
+        """The first SIGTERM or SIGINT lets the loop finish its turn and stop; the second kills the task.
+
+        django-tasks-db's worker exits at once on the first signal unless a task is running, which leaves
+        a task it has just claimed (committed as RUNNING, not yet started) RUNNING for ever. Here the loop
+        runs that task and then stops; a worker waiting for work stops after its ``--interval`` sleep."""
+        if not self.running:
+            return super().shutdown(signum, frame)
+        logger.warning(
+            "Received %s - shutting down gracefully... (press Ctrl+C again to force)",
+            signal.strsignal(signum),
+        )
+        self.running = False
 
     def run_task(self, db_task_result) -> None:
         for name in ("set_successful", "set_failed"):
@@ -73,11 +74,8 @@ class Worker(db_worker.Worker):
         database before the connection broke may well be written again."""
 
         def until_recorded(*args, **kwargs):
-            for delay in delays():
-                try:
-                    return record(*args, **kwargs)
-                except DATABASE_UNREACHABLE as error:
-                    reconnect(error, f"recording the result of task {db_task_result.id}", delay)
+            what = f"recording the result of task {db_task_result.id}"
+            return retrying(lambda: record(*args, **kwargs), what, log=logger)
 
         return until_recorded
 
