@@ -1,7 +1,9 @@
 """Sharing an episode on other sites: the embeddable player page and the oEmbed endpoint.
 
 The player page (``/embed/episodes/<pk>/``) is the only page other sites may put in a frame: it is exempt
-from X-Frame-Options and says ``frame-ancestors *``; every other page keeps the site-wide DENY.
+from X-Frame-Options, and its Content Security Policy is the site's with ``frame-ancestors *`` in place of
+``'none'`` (so its own script and styles stay held to the same rules); every other page keeps the
+site-wide DENY.
 oEmbed (https://oembed.com/) lets WordPress, Ghost and friends turn a pasted episode link into that
 player: ``/oembed/?url=<episode page URL>&format=json``. Both answer only for live, public episodes
 with audio, like the feed.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -99,12 +102,13 @@ def iframe_html(src: str, title: str, width: int, height: int) -> str:
 
 @require_safe
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
 def embed_player(request, pk):
     """The player alone, for other sites' iframes (404 for drafts, private episodes and missing audio)."""
     episode = get_object_or_404(embeddable_episodes(), pk=pk)
     t = moment(request.GET.get("t"), episode.audio.duration_ms)
     page_url = episode.get_full_url(request)
-    response = render(
+    return render(
         request,
         "episodes/embed.html",
         {
@@ -113,8 +117,6 @@ def embed_player(request, pk):
             "page_url": f"{page_url}?{urlencode({'t': t})}" if t else page_url,
         },
     )
-    response["Content-Security-Policy"] = "frame-ancestors *"
-    return response
 
 
 def _site_for_url(request, host: str, port: int | None, scheme: str) -> Site | None:

@@ -124,10 +124,22 @@ def show_feed(request, pk):
 
 @require_safe
 def episode_chapters(request, pk):
-    """The episode's chapters as Podcasting 2.0 JSON chapters (application/json+chapters)."""
-    episode = get_object_or_404(EpisodePage.objects.live().public(), pk=pk)
+    """The episode's chapters as Podcasting 2.0 JSON chapters (application/json+chapters).
+
+    A public episode's are anyone's (the feed links them, and other sites' players fetch them). A private
+    episode's (a sign-in, group or password restriction on it or above it) go only to a request its page
+    would be shown to, marked private so that no shared cache keeps them; anybody else gets the 404 of a
+    draft (drafts and unpublished episodes have no chapters here, for editors neither).
+    """
+    episode = get_object_or_404(EpisodePage.objects.live(), pk=pk)
+    restrictions = list(episode.get_view_restrictions())
+    if not all(restriction.accept_request(request) for restriction in restrictions):
+        raise Http404("No such episode")
     data = chapters_json(episode, site_root(episode.show))
     response = JsonResponse(data, content_type=CHAPTERS_MIME_TYPE, json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"  # web players on other sites fetch chapters too
-    response["Cache-Control"] = "public, max-age=300"
+    if restrictions:
+        response["Cache-Control"] = "private, no-store"
+    else:
+        response["Access-Control-Allow-Origin"] = "*"  # web players on other sites fetch chapters too
+        response["Cache-Control"] = "public, max-age=300"
     return response

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 import wagtail_factories
+from django.conf import settings as django_settings
 from wagtail.models import PageViewRestriction
 
 from episodes.embed import EMBED_HEIGHT, EMBED_WIDTH, moment
@@ -49,6 +50,17 @@ def oembed(client, **params):
     return client.get("/oembed/?" + urlencode(params))
 
 
+def directives(header: str) -> dict[str, list[str]]:
+    """``"a x y; b z"`` as ``{"a": ["x", "y"], "b": ["z"]}``."""
+    return {name: values for name, *values in (part.split() for part in header.split(";"))}
+
+
+def embed_policy() -> dict[str, list[str]]:
+    """The site's policy as configured, with other sites allowed to frame the player."""
+    configured = django_settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    return {**{name: list(values) for name, values in configured.items()}, "frame-ancestors": ["*"]}
+
+
 # ----------------------------------------------------------------------------------------- player page
 
 
@@ -57,13 +69,40 @@ def test_the_player_page_may_be_framed_by_any_site(client, episode, audio):
 
     assert response.status_code == 200
     assert "X-Frame-Options" not in response
-    assert response["Content-Security-Policy"] == "frame-ancestors *"
     html = response.content.decode()
     assert f'src="{audio.url}' in html
     assert "<title>Deciding together · The Power of Coproduction</title>" in html
     assert f'<a href="{episode.get_full_url()}" target="_blank" rel="noopener">Open the episode' in html
     assert '<meta name="robots" content="noindex">' in html
     assert 'class="site-header"' not in html  # standalone, not the site's layout
+
+
+def test_the_player_page_keeps_the_site_policy_and_lets_any_site_frame_it(client, episode):
+    """Bad: only ``frame-ancestors *`` (the player's script, styles and audio held to nothing), or the
+    site's ``frame-ancestors 'none'`` (other sites' iframes stay blank)."""
+    policy = directives(client.get(embed_path(episode))["Content-Security-Policy"])
+
+    assert policy == embed_policy()
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["media-src"][0] == "'self'"
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["*"]
+
+
+def test_a_cached_player_page_keeps_its_policy(client, settings, episode):
+    """The page cache stores the header with the page: a hit must not turn into the site's
+    ``frame-ancestors 'none'`` nor lose the rest of the policy."""
+    settings.PAGE_CACHE_SECONDS = 300
+    client.get(embed_path(episode))
+
+    hit = client.get(embed_path(episode))
+
+    assert hit["X-Cache"] == "hit"
+    assert directives(hit["Content-Security-Policy"]) == embed_policy()
+    assert "X-Frame-Options" not in hit
 
 
 def test_every_other_page_still_refuses_frames(client, episode):

@@ -408,7 +408,8 @@ MATRIX = {
     "live chapters JSON":            (OK,       OK,        OK,        OK),
     "draft chapters JSON":           (404,      404,       404,       404),
     "unpublished chapters JSON":     (404,      404,       404,       404),
-    "members chapters JSON":         (404,      404,       404,       404),
+    # Like the members-only page itself: whoever is signed in passes its sign-in restriction.
+    "members chapters JSON":         (404,      OK,        OK,        OK),
     "password chapters JSON":        (404,      404,       404,       404),
     "live embed":                    (OK,       OK,        OK,        OK),
     "draft embed":                   (404,      404,       404,       404),
