@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 from wagtail.models import Site
 
@@ -21,6 +22,14 @@ def audio_dir(tmp_path_factory):
     tone(folder / "stereo48k.flac", 2, rate=48000, channels=2)
     speech(folder / "speech.mp3", "Shared decision making means deciding together.")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the cache outlives a test's rolled-back transaction, and
+    Wagtail keeps the sites' root paths there (a test that changed the site's host name would otherwise
+    hand its host to the next test's URLs)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
