@@ -9,6 +9,10 @@ fields; the server then closes the connection without reading the rest. An uploa
 (within that room) is still read and refused by the form, with the same message.
 
 A request without a ``Content-Length`` (chunked) is not read at all: Django parses no body without one.
+
+These views are left out of the site-wide cap on any request's body (``website.request_limits``), which
+would refuse the upload before Wagtail's access check and without the audio limit in its words; they hold
+the body to that cap themselves.
 """
 
 from __future__ import annotations
@@ -17,9 +21,16 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from website.request_limits import (
+    limits_own_request_body,
+    max_request_body_bytes,
+    too_large_message,
+    too_large_response,
+)
 
 from .audioinfo import AudioError, check_size, max_upload_bytes
 
@@ -41,12 +52,14 @@ class DeclaredSizeLimit(FileUploadHandler):
         self.refusal = ""
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length <= max_upload_bytes() + _room_for_other_fields():
+        if content_length <= min(max_upload_bytes() + _room_for_other_fields(), max_request_body_bytes()):
             return None  # read it: the form checks the file's own size
         try:
             check_size(content_length)
         except AudioError as error:
             self.refusal = str(error)
+        else:  # within the audio limit, but MAX_REQUEST_BODY_BYTES is set lower
+            self.refusal = too_large_message(self.request, content_length)
         return QueryDict(encoding=encoding), MultiValueDict()
 
     def receive_data_chunk(self, raw_data, start):
@@ -74,7 +87,7 @@ def refuse_oversized_uploads(view):
             request.POST  # noqa: B018 (parse the body now, under the limit)
             if limit.refusal:
                 # The server closes the connection after this answer, as the body was not read.
-                return HttpResponse(limit.refusal, status=413, content_type="text/plain; charset=utf-8")
+                return too_large_response(limit.refusal)
         return protected(request, *args, **kwargs)
 
-    return limited
+    return limits_own_request_body(limited)

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses an oversized body before anything reads it (the CSRF check does); see website/request_limits.py.
+    "website.request_limits.RequestBodyLimitMiddleware",
     # Production puts WhiteNoise here (static files first). The page cache comes before the session, CSRF
     # and messages middleware so that it sees the cookies and Vary headers they add.
     "website.caching.PageCacheMiddleware",
@@ -132,6 +134,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The largest audio file an editor may upload, in bytes. Two hours of 128 kbit/s MP3 is about 115 MB.
 AUDIO_MAX_UPLOAD_BYTES = env.int("AUDIO_MAX_UPLOAD_BYTES", default=300 * 1024 * 1024)
 
+# No request's body may be larger (website/request_limits.py): a larger one is refused with 413 from its
+# declared length, before it is read. Audio is the largest upload; the default leaves room for its form.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=AUDIO_MAX_UPLOAD_BYTES + 10 * 1024 * 1024)
+
 # Who sends audio bytes once the audio view has checked that the episode is published:
 # "django" (the view streams them, with Range support), "x-accel-redirect" (nginx, from an internal
 # location at AUDIO_ACCEL_REDIRECT_PREFIX) or "redirect" (to the storage's URL, e.g. S3 behind a CDN).
@@ -204,6 +210,9 @@ CONTENT_SECURITY_POLICY = {
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="The Power of Coproduction")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+# A larger document could not arrive under MAX_REQUEST_BODY_BYTES (1 MiB is left for the form's other
+# fields): told so, Wagtail's multiple uploader refuses it in the browser with its size and the limit.
+WAGTAILDOCS_MAX_UPLOAD_SIZE = MAX_REQUEST_BODY_BYTES - 1024 * 1024
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 
