@@ -80,6 +80,12 @@ class Server:
         assert len(children) == 1, children
         return int(children[0])
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
     def stop(self):
         self.popen.terminate()
         try:
@@ -102,22 +108,33 @@ def request_head(path: str, cookies: dict, *, length: int | None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def body_chunks(size: int, chunked: bool):
-    """A multipart body of ``size`` bytes, made as it is sent: a title, then an MP3 'file' of zeros."""
-    head = (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nHuge\r\n'
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="huge.mp3"\r\n'
-        "Content-Type: audio/mpeg\r\n\r\n"
-    ).encode()
-    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
-    zeros = bytes(CHUNK)
+def multipart(
+    size: int, fields: dict, file_field: str, filename: str, content_type: str = "application/octet-stream"
+):
+    """A multipart body of exactly ``size`` bytes, made as it is sent: the fields, then a file of zeros."""
+    head = "".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    head += (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    )
+    head, tail = head.encode(), f"\r\n--{BOUNDARY}--\r\n".encode()
     remaining = size - len(head) - len(tail)
+    assert remaining >= 0, "the fields alone are longer than the body"
+    zeros = bytes(CHUNK)
     yield head
     while remaining > 0:
         piece = zeros[: min(CHUNK, remaining)]
         remaining -= len(piece)
         yield piece
     yield tail
+
+
+def body_chunks(size: int, chunked: bool):
+    """A multipart body of ``size`` bytes, made as it is sent: a title, then an MP3 'file' of zeros."""
+    return multipart(size, {"title": "Huge"}, "file", "huge.mp3", "audio/mpeg")
 
 
 def stream(port: int, head: bytes, chunks, *, chunked: bool) -> tuple[bytes, int, float]:

@@ -37,11 +37,8 @@ MEMORY_BOUND = 300 * 1024 * 1024
 
 @pytest.fixture
 def server(transactional_db, tmp_path):
-    running = Server(tmp_path)
-    try:
+    with Server(tmp_path) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

@@ -28,16 +28,17 @@ from wagtail.models import Collection, GroupCollectionPermission, Locale, Page, 
 
 from episodes.models import AudioFile
 from tests.security.streaming import (
-    BOUNDARY,
     CHUNK,
     DEADLINE_SECONDS,
     Server,
+    multipart,
     request_head,
     status_kb,
     status_of,
     stream,
 )
-from website.models import FeedbackFormField, FeedbackFormPage, HomePage
+from website.factories import FeedbackFormPageFactory
+from website.models import HomePage
 
 CAP = 5 * 1024 * 1024
 BODY = 50 * 1024 * 1024
@@ -58,11 +59,8 @@ PUBLIC_WORDS = (
 @pytest.fixture
 def server(transactional_db, tmp_path, monkeypatch):
     monkeypatch.setenv("MAX_REQUEST_BODY_BYTES", str(CAP))
-    running = Server(tmp_path)
-    try:
+    with Server(tmp_path) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
@@ -110,37 +108,10 @@ def editor_cookies(site_home):
 
 @pytest.fixture
 def feedback_page(site_home):
-    page = FeedbackFormPage(title="We want to hear from you", slug="feedback")
-    site_home.add_child(instance=page)
-    for label, field_type in [("Your name", "singleline"), ("Email", "email"), ("Message", "multiline")]:
-        FeedbackFormField.objects.create(page=page, label=label, field_type=field_type, required=True)
-    page.save_revision().publish()
-    return page
+    return FeedbackFormPageFactory(parent=site_home)
 
 
 FEEDBACK = {"your_name": "Sam", "email": "sam@example.org", "message": "More on self-care, please."}
-
-
-def multipart(size: int, fields: dict, file_field: str, filename: str):
-    """A multipart body of exactly ``size`` bytes, made as it is sent: the fields, then a file of zeros."""
-    head = "".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        for name, value in fields.items()
-    )
-    head += (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    )
-    head, tail = head.encode(), f"\r\n--{BOUNDARY}--\r\n".encode()
-    remaining = size - len(head) - len(tail)
-    assert remaining >= 0, "the fields alone are longer than the body"
-    zeros = bytes(CHUNK)
-    yield head
-    while remaining > 0:
-        piece = zeros[: min(CHUNK, remaining)]
-        remaining -= len(piece)
-        yield piece
-    yield tail
 
 
 def post(

@@ -3,19 +3,15 @@
 import pytest
 from wagtail.contrib.forms.models import FormSubmission
 
-from website.models import HONEYPOT_FIELD, FeedbackFormField, FeedbackFormPage
+from website.factories import FeedbackFormPageFactory
+from website.models import HONEYPOT_FIELD
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def feedback_page(home_page):
-    page = FeedbackFormPage(title="We want to hear from you", slug="feedback")
-    home_page.add_child(instance=page)
-    for label, field_type in [("Your name", "singleline"), ("Email", "email"), ("Message", "multiline")]:
-        FeedbackFormField.objects.create(page=page, label=label, field_type=field_type, required=True)
-    page.save_revision().publish()
-    return page
+    return FeedbackFormPageFactory(parent=home_page)
 
 
 def post(client, page, **extra):
