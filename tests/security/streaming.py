@@ -132,7 +132,7 @@ def multipart(
     yield tail
 
 
-def body_chunks(size: int, chunked: bool):
+def body_chunks(size: int):
     """A multipart body of ``size`` bytes, made as it is sent: a title, then an MP3 'file' of zeros."""
     return multipart(size, {"title": "Huge"}, "file", "huge.mp3", "audio/mpeg")
 

@@ -73,7 +73,7 @@ def test_a_2_gb_upload_is_refused_before_it_is_read_with_bounded_memory(server, 
 
     for name, path in upload_urls.items():
         answer, sent, answered_at = stream(
-            server.port, request_head(path, cookies, length=TWO_GB), body_chunks(TWO_GB, False), chunked=False
+            server.port, request_head(path, cookies, length=TWO_GB), body_chunks(TWO_GB), chunked=False
         )
 
         assert answered_at is not None, f"{name}: no answer within {DEADLINE_SECONDS} s; sent {sent} bytes"
@@ -95,7 +95,7 @@ def test_an_anonymous_2_gb_upload_is_sent_to_the_login_page_before_it_is_read(se
     answer, sent, answered_at = stream(
         server.port,
         request_head(upload_urls["add"], cookies, length=TWO_GB),
-        body_chunks(TWO_GB, False),
+        body_chunks(TWO_GB),
         chunked=False,
     )
 
@@ -116,7 +116,7 @@ def test_a_chunked_2_gb_upload_without_a_length_is_not_read(server, session_cook
     answer, sent, answered_at = stream(
         server.port,
         request_head(upload_urls["add"], cookies, length=None),
-        body_chunks(TWO_GB, True),
+        body_chunks(TWO_GB),
         chunked=True,
     )
 
