@@ -79,7 +79,8 @@ class Transcript(models.Model):
 
     @property
     def is_current(self) -> bool:
-        """Whether the transcript is of the audio's present content (a replaced file needs a new one)."""
+        """Whether the transcript is of the audio's present content (a replaced file needs a new one), for
+        the admin's warnings. What a visitor may see is ``Transcript.objects.current`` and ``published``."""
         return self.audio_sha256 == self.audio.sha256
 
 
