@@ -12,7 +12,9 @@ background by ``concepts.tasks``:
 
 Each compares what it finds with the mentions already stored and only deletes, adds or updates the
 difference, so a mention an editor hid stays hidden as long as it still matches. Matching rules:
-``concepts.matching``.
+``concepts.matching``. Mentions are kept for every finished transcript, current or not: which of them a
+visitor sees is decided when they are read (``Mention.objects.visible``, through
+``Transcript.objects.published``).
 """
 
 from __future__ import annotations

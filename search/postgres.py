@@ -31,9 +31,10 @@ def uses_postgres_fts() -> bool:
 
 
 class Moments:
-    """The lines of ``transcripts`` (ids; optionally only ``segments``) that match ``query``, best first,
-    read a page at a time by ``take``: one hand-written statement gives the page of lines and, as a window
-    count over the same scan, how many match in all. It is the plain full-text query (bench/search.py
+    """The lines of ``transcripts`` (ids of published transcripts, ``search.query.Scope.transcripts``;
+    optionally only ``segments``) that match ``query``, best first, read a page at a time by ``take``: one
+    hand-written statement gives the page of lines and, as a window count over the same scan, how many
+    match in all. It is the plain full-text query (bench/search.py
     measures it against one) plus the visibility filter, passed as one array parameter: with a join or a
     subquery PostgreSQL's planner walks every visible line instead of the full-text index."""
 

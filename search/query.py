@@ -3,7 +3,8 @@
 Everything goes through Wagtail's search backend (the database backend by default: SQLite FTS5 or
 PostgreSQL full-text; Elasticsearch or OpenSearch when configured), so the same code serves a laptop and a
 large site. Only live pages without view restrictions are ever searched, and a transcript line only when
-a live, public episode or interview uses its audio.
+its transcript is published (``Transcript.objects.published``) and a live, public episode or interview
+within the filters uses its audio.
 
 The query a visitor types is cleaned first (``clean_query``): it is a search box, not a query language,
 so what could confuse a backend's parser (stray quotes, operators, control characters, a novel pasted in)
@@ -182,9 +183,10 @@ class Scope:
 
     @cached_property
     def transcripts(self) -> dict[int, Listening]:
-        """The finished transcripts whose audio a public episode or interview (within the filters) uses,
-        each with the first such page (by id). Kept with the cached pages until anything they show changes
-        (``website.caching.remember``): a search then needs no query for it."""
+        """The published transcripts (``Transcript.objects.published``) whose audio a public episode or
+        interview (within the filters) uses, each with the first such page (by id). Kept with the cached
+        pages until anything they show changes (``website.caching.remember``): a search then needs no query
+        for it."""
         show, concept = self.filters.show, self.filters.concept
         name = f"search-scope:{show.pk if show else ''}:{concept.pk if concept else ''}"
         return remember(name, self._visible_transcripts)
@@ -197,7 +199,7 @@ class Scope:
         rows = []
         for pages in kinds:
             rows += (
-                pages.filter(audio__transcript__status=Transcript.DONE)
+                pages.filter(audio__transcript__in=Transcript.objects.published())
                 .order_by()
                 .values_list("audio__transcript__id", "pk", "title", "url_path")
             )

@@ -12,6 +12,37 @@ from django.db import models
 from django.utils import timezone
 from wagtail.search import index as search_index
 
+from episodes.models import AudioFile
+
+
+class TranscriptQuerySet(models.QuerySet):
+    """Which transcript a visitor may see, defined once: every page, file, feed, search, concept and
+    learning path that shows a transcript or its lines asks here (issue 13)."""
+
+    def current(self):
+        """Finished and of the audio's present content: the transcript a page playing the audio shows.
+        A replaced file (new content, new sha256) leaves its old transcript out, corrected or not, until it
+        is transcribed again; the page's own visibility is Wagtail's to check when it serves the page."""
+        return self.filter(status=Transcript.DONE, audio_sha256=models.F("audio__sha256"))
+
+    def published(self):
+        """``current`` transcripts of audio that a live page without view restrictions uses: what may be
+        listed for anyone (feed, search, concept pages, learning paths)."""
+        return self.current().filter(audio__in=AudioFile.objects.public())
+
+    def shown_with(self, audio) -> Transcript | None:
+        """The ``current`` transcript of one audio file, or None: for a page that plays it."""
+        transcript = self.current().filter(audio=audio).first()
+        if transcript is not None:
+            transcript.audio = audio
+        return transcript
+
+
+class SegmentQuerySet(models.QuerySet):
+    def published(self):
+        """Lines of ``Transcript.objects.published()`` transcripts."""
+        return self.filter(transcript__in=Transcript.objects.published())
+
 
 class Transcript(models.Model):
     QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -38,6 +69,8 @@ class Transcript(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = TranscriptQuerySet.as_manager()
+
     class Meta:
         ordering = ["-queued_at"]
 
@@ -46,7 +79,8 @@ class Transcript(models.Model):
 
     @property
     def is_current(self) -> bool:
-        """Whether the transcript is of the audio's present content (a replaced file needs a new one)."""
+        """Whether the transcript is of the audio's present content (a replaced file needs a new one), for
+        the admin's warnings. What a visitor may see is ``Transcript.objects.current`` and ``published``."""
         return self.audio_sha256 == self.audio.sha256
 
 
@@ -71,6 +105,8 @@ class Segment(search_index.Indexed, models.Model):
         search_index.FilterField("transcript"),
     ]
     search_auto_update = False
+
+    objects = SegmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["transcript", "index"]

@@ -15,14 +15,16 @@ def transcript_file(request, pk: int, extension: str):
     """A finished transcript in one of ``formats.FORMATS``, for podcast apps (linked from the feed) and the
     episode page's player.
 
-    Served only while the audio is on a live page the request may see, like the audio itself. Any origin
+    Served only while it is the audio's current transcript (``Transcript.objects.current``) and the audio
+    is on a live page the request may see, like the audio itself: for anyone without admin access that is
+    ``Transcript.objects.published``, with the view restrictions the request passes. Any origin
     may read it (web players fetch captions from other sites). The ETag is the hash of the body, so it
     changes with every correction however the segments were edited.
     """
     if extension not in FORMATS:
         raise Http404("No such transcript format")
-    transcript = get_object_or_404(Transcript.objects.select_related("audio"), pk=pk, status=Transcript.DONE)
-    if not transcript.is_current or not transcript.audio.is_visible_to(request):
+    transcript = get_object_or_404(Transcript.objects.current().select_related("audio"), pk=pk)
+    if not transcript.audio.is_visible_to(request):
         raise Http404("No such transcript")
 
     mime_type, writer = FORMATS[extension]

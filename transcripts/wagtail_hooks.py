@@ -1,4 +1,3 @@
-from django.db.models import F
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -19,14 +18,16 @@ FEED_FORMATS = (("vtt", "captions"), ("srt", "captions"), ("json", None), ("html
 def transcript_links(page_ids: list[int], root_url: str) -> dict[int, list[tuple]]:
     """Transcript links for the feed's episodes, in one query whatever their number.
 
-    Only finished transcripts of the audio's present content: a replaced file's old transcript would be
-    out of step with the enclosure.
+    Only published transcripts (``Transcript.objects.published``): a replaced file's old transcript would
+    be out of step with the enclosure.
     """
     if not page_ids:
         return {}
-    rows = Transcript.objects.filter(
-        status=Transcript.DONE, audio__episodes__pk__in=page_ids, audio_sha256=F("audio__sha256")
-    ).values_list("pk", "language", "audio__episodes__pk")
+    rows = (
+        Transcript.objects.published()
+        .filter(audio__episodes__pk__in=page_ids)
+        .values_list("pk", "language", "audio__episodes__pk")
+    )
     # One reverse() per format, not per episode: "/transcripts/0.vtt" -> "/transcripts/".
     prefixes = {
         ext: root_url

@@ -39,7 +39,7 @@ class LearningPathPage(Page):
     def visible_steps(self):
         """The steps whose episode or interview is live and public, each with ``target`` (specific page),
         ``url`` (opening at the start) and ``quote`` (what is said between start and end, from the
-        transcript). A constant number of queries, however many steps."""
+        published transcript). A constant number of queries, however many steps."""
         from transcripts.models import Segment, Transcript
 
         steps = list(self.steps.all())
@@ -50,9 +50,7 @@ class LearningPathPage(Page):
         steps = [step for step in steps if step.target_id in public]
         audio_ids = {getattr(public[s.target_id], "audio_id", None) for s in steps} - {None}
         transcripts = dict(
-            Transcript.objects.filter(audio_id__in=audio_ids, status=Transcript.DONE).values_list(
-                "audio_id", "pk"
-            )
+            Transcript.objects.published().filter(audio_id__in=audio_ids).values_list("audio_id", "pk")
         )
         lines: dict[int, list[tuple[int, int, str]]] = {}
         for transcript_id, start, end, text in Segment.objects.filter(

@@ -4,13 +4,26 @@ from django.db import models
 from django.db.models import Q
 from wagtail.models import Page
 
+from transcripts.models import Transcript
+
 
 class MentionQuerySet(models.QuerySet):
     def visible(self):
         """Mentions a visitor may see: not hidden by an editor, on live pages without view restrictions,
-        of live concepts."""
+        of live concepts, written in the page or said in a published transcript
+        (``Transcript.objects.published``: not one whose audio has since been replaced)."""
         public = Page.objects.live().public().values("pk")
-        return self.filter(hidden=False, page__in=public, concept__live=True)
+        return self.filter(hidden=False, page__in=public, concept__live=True).said_in(
+            Transcript.objects.published()
+        )
+
+    def said_in(self, transcripts):
+        """Mentions in a page's written text, or said in one of ``transcripts`` (a Transcript queryset).
+
+        Linking keeps the mentions of every finished transcript; which of them show is decided here, when
+        they are read, so that a transcript that is current again (the old file put back) brings its
+        mentions back with it."""
+        return self.filter(Q(segment__isnull=True) | Q(segment__transcript__in=transcripts))
 
 
 class Mention(models.Model):
@@ -111,13 +124,15 @@ def _published(page):
 
 
 def concepts_on_page(page) -> list[tuple]:
-    """``[(concept, first Moment or None), ...]``: the live concepts discussed on ``page`` (found or
-    linked by hand), A to Z, each with the earliest moment it comes up."""
+    """``[(concept, first Moment or None), ...]``: the live concepts discussed on ``page`` (found in its
+    text or in the transcript it shows, or linked by hand), A to Z, each with the earliest moment it comes
+    up."""
     from .pages import ConceptPage, ManualMention
 
     first: dict[int, tuple] = {}
     rows = (
         Mention.objects.filter(page=page, hidden=False, concept__live=True)
+        .said_in(Transcript.objects.current())
         .order_by("concept_id", "start_ms", "pk")
         .values_list("concept_id", "start_ms", "quote")
     )

@@ -17,6 +17,19 @@ def audio_upload_to(instance: "AudioFile", filename: str) -> str:
     return f"audio/{instance.sha256[:2]}/{stem}-{instance.sha256[:12]}.{instance.extension}"
 
 
+class AudioFileQuerySet(models.QuerySet):
+    def public(self):
+        """The files a live page without view restrictions uses, whatever the page type (each page model
+        that points at AudioFile: episodes, interviews): ``is_public`` for a whole queryset."""
+        private = Page.objects.all().private_q()
+        used = models.Q()
+        for relation in self.model._meta.related_objects:
+            if issubclass(relation.related_model, Page):
+                pages = relation.related_model.objects.live().exclude(private)
+                used |= models.Q(pk__in=pages.values(relation.field.attname))
+        return self.filter(used) if used else self.none()
+
+
 class AudioFile(index.Indexed, models.Model):
     """An uploaded audio file and what mutagen read from it.
 
@@ -44,6 +57,8 @@ class AudioFile(index.Indexed, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = AudioFileQuerySet.as_manager()
 
     base_form_class = AudioFileForm
     panels = [FieldPanel("title"), FieldPanel("file")]

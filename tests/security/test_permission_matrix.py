@@ -8,7 +8,9 @@ One site is built once for the module: a live episode, and episodes that nobody 
 see: a draft, one that was published and then unpublished, one waiting in moderation, one for signed-in
 visitors only and one behind a password; the live episode also has an unpublished revision. Each of those
 carries its own marker words (title, summary, chapter, transcript line), and its audio and transcript URLs
-are markers too. A public response "contains" when any marker is in it, else it is "absent".
+are markers too. One more live episode's audio file was replaced after an editor corrected its transcript:
+the page is public, but the transcript is of the old audio, so its line and its URL are markers too (issue
+13). A public response "contains" when any marker is in it, else it is "absent".
 
 Each cell's outcome is one of: a status code; ``login`` (a redirect to a sign-in page); ``denied``
 (the Wagtail admin's redirect to its dashboard, which is how it refuses a signed-in user); ``contains`` or
@@ -25,6 +27,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files import File
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -34,6 +37,7 @@ from concepts.factories import ConceptIndexPageFactory, ConceptPageFactory
 from concepts.linking import link_transcript
 from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
 from episodes.models import Chapter, EpisodePage
+from episodes.uploads import AudioFileUploadForm
 from search.indexing import index_transcript
 from tests.episodes.admin_forms import episode_form_data
 from transcripts.models import Segment, Transcript
@@ -56,6 +60,7 @@ class World:
     show: object
     live: EpisodePage
     hidden: dict[str, EpisodePage]  # draft, unpublished, pending, members, password
+    replaced: EpisodePage  # live and public; its corrected transcript is of the audio it had before
     transcripts: dict[str, Transcript]
     concept: object
     spare_audio: object  # used by no page: for the delete view
@@ -149,8 +154,25 @@ def build_world(audio_dir, client: Client) -> World:
 
     spare = AudioFileFactory(path=audio_dir / "tone.aac", title="Spare")
 
+    # An editor corrects the transcript, then the audio file is replaced (new content, new sha256): the
+    # corrections are kept, and the transcript stays DONE, of the old content.
+    replaced = EpisodePageFactory(parent=show, audio=AudioFileFactory(path=audio_dir / "stereo48k.flac"))
+    transcripts[REPLACED] = transcribe(
+        replaced.audio, [f"Coproduction with a {HIDDEN_WORD}, zzreplacedline."]
+    )
+    Transcript.objects.filter(pk=transcripts[REPLACED].pk).update(edited=True)
+    with (audio_dir / "speech.mp3").open("rb") as fh:
+        form = AudioFileUploadForm(
+            data={"title": replaced.audio.title},
+            files={"file": File(fh, name="speech.mp3")},
+            instance=replaced.audio,
+        )
+        assert form.is_valid(), form.errors
+        form.save()
+
     markers = [f"zz{key}{part}" for key in hidden for part in ("title", "summary", "chapter", "line")]
-    markers += ["zzrevisiontitle", "zzrevisionsummary"]
+    markers += ["zzrevisiontitle", "zzrevisionsummary", "zzreplacedline"]
+    markers.append(reverse("transcripts:file", args=[transcripts[REPLACED].pk, "vtt"]))
     for key, episode in hidden.items():
         markers.append(episode.audio.url)
         markers.append(reverse("transcripts:file", args=[transcripts[key].pk, "vtt"]))
@@ -160,6 +182,7 @@ def build_world(audio_dir, client: Client) -> World:
         show=show,
         live=EpisodePage.objects.get(pk=live.pk),
         hidden={key: EpisodePage.objects.get(pk=page.pk) for key, page in hidden.items()},
+        replaced=EpisodePage.objects.get(pk=replaced.pk),
         transcripts=transcripts,
         concept=concept,
         spare_audio=spare,
@@ -251,8 +274,8 @@ def audio_url(key):
     return lambda w: (w.live if key == "live" else w.hidden[key]).audio.url
 
 
-def transcript_url(key):
-    return lambda w: reverse("transcripts:file", args=[w.transcripts[key].pk, "vtt"])
+def transcript_url(key, extension="vtt"):
+    return lambda w: reverse("transcripts:file", args=[w.transcripts[key].pk, extension])
 
 
 def chapters_url(key):
@@ -298,13 +321,14 @@ def admin(name, *args):
 # ------------------------------------------------------------------------------------------ the matrix
 
 SEARCH = "/search/"
-LIVE, DRAFT, UNPUBLISHED, PENDING, MEMBERS, PASSWORD = (
+LIVE, DRAFT, UNPUBLISHED, PENDING, MEMBERS, PASSWORD, REPLACED = (
     "live",
     "draft",
     "unpublished",
     "pending",
     "members",
     "password",
+    "replaced",
 )
 
 # What each endpoint asks, and how its answer is read (``status`` unless given).
@@ -318,14 +342,16 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
     "episode in moderation page": (get(page_url(PENDING)), status),
     "members-only episode page": (get(page_url(MEMBERS)), secrets),
     "password episode page": (get(page_url(PASSWORD)), secrets),
+    "replaced-audio episode page": (get(lambda w: w.replaced.url), secrets),
     **{
         f"{key} episode audio": (get(audio_url(key)), status)
         for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD)
     },
     **{
         f"{key} transcript (vtt)": (get(transcript_url(key)), status)
-        for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD)
+        for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD, REPLACED)
     },
+    **{f"{key} transcript (json)": (get(transcript_url(key, "json")), status) for key in (LIVE, REPLACED)},
     **{
         f"{key} chapters JSON": (get(chapters_url(key)), status)
         for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD)
@@ -395,6 +421,7 @@ MATRIX = {
     "episode in moderation page":    (404,      404,       404,       404),
     "members-only episode page":     (LOGIN,    C,         C,         C),
     "password episode page":         (A,        A,         A,         A),
+    "replaced-audio episode page":   (A,        A,         A,         A),
     "live episode audio":            (OK,       OK,        OK,        OK),
     "draft episode audio":           (404,      OK,        OK,        OK),
     "unpublished episode audio":     (404,      OK,        OK,        OK),
@@ -405,6 +432,10 @@ MATRIX = {
     "unpublished transcript (vtt)":  (404,      OK,        OK,        OK),
     "members transcript (vtt)":      (404,      OK,        OK,        OK),
     "password transcript (vtt)":     (404,      OK,        OK,        OK),
+    # Of audio the file no longer has: nobody gets it, editors neither (the admin has it for review).
+    "replaced transcript (vtt)":     (404,      404,       404,       404),
+    "live transcript (json)":        (OK,       OK,        OK,        OK),
+    "replaced transcript (json)":    (404,      404,       404,       404),
     "live chapters JSON":            (OK,       OK,        OK,        OK),
     "draft chapters JSON":           (404,      404,       404,       404),
     "unpublished chapters JSON":     (404,      404,       404,       404),

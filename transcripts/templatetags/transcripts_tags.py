@@ -1,7 +1,6 @@
 """Template tags through which episode and interview pages show their audio's transcript."""
 
 from django import template
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -18,16 +17,13 @@ QUOTE_WORDS = 40
 
 @register.simple_tag
 def published_transcript(audio) -> Transcript | None:
-    """The audio's finished transcript of its present content, or None."""
+    """The transcript the page playing ``audio`` shows (``Transcript.objects.shown_with``), or None.
+    One query per page, however many tags ask: kept on the audio instance, which the page holds."""
     if audio is None:
         return None
-    try:
-        transcript = audio.transcript
-    except ObjectDoesNotExist:
-        return None
-    if transcript.status != Transcript.DONE or transcript.audio_sha256 != audio.sha256:
-        return None
-    return transcript
+    if not hasattr(audio, "_shown_transcript"):
+        audio._shown_transcript = Transcript.objects.shown_with(audio)
+    return audio._shown_transcript
 
 
 def transcript_lines(transcript: Transcript | None) -> list[dict]:

@@ -1,7 +1,6 @@
 """Transcribe audio files: queue them for the workers, or run them here with a progress bar."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import F, Q
 from tqdm import tqdm
 
 from episodes.models import AudioFile
@@ -35,8 +34,7 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No audio file with id {', '.join(map(str, sorted(unknown)))}.")
         elif missing:
-            current = Q(transcript__status=Transcript.DONE, transcript__audio_sha256=F("sha256"))
-            audio = audio.exclude(current)
+            audio = audio.exclude(pk__in=Transcript.objects.current().values("audio_id"))
         failed = 0
         for item in audio:
             transcript = request_transcription(item, force=force, enqueue=not sync)
