@@ -7,6 +7,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from episodes.fields import MillisecondsField
+from episodes.timecodes import format_timecode
 
 
 class LearningPathPage(Page):
@@ -113,8 +114,6 @@ class LearningPathStep(Orderable):
             else:
                 duration = getattr(getattr(target, "audio", None), "duration_ms", None)
                 if duration and self.start_ms and self.start_ms >= duration:
-                    errors["start_ms"] = (
-                        f"The audio is only {duration // 60000}:{duration // 1000 % 60:02d} long."
-                    )
+                    errors["start_ms"] = f"The audio is only {format_timecode(duration)} long."
         if errors:
             raise ValidationError(errors)
