@@ -7,10 +7,11 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from episodes.fields import MillisecondsField
+from episodes.seo import SeoMixin
 from episodes.timecodes import format_timecode
 
 
-class LearningPathPage(Page):
+class LearningPathPage(SeoMixin, Page):
     """For a class or a workshop: moments from the catalogue in an order, each with a note and questions
     to discuss, and questions for the whole session."""
 

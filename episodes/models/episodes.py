@@ -14,11 +14,12 @@ from wagtail.search import index
 from ..blocks import RelatedContentBlock
 from ..fields import MillisecondsField
 from ..panels import DirectoryChecksPanel, TranscriptStatusPanel
+from ..seo import SeoMixin, audio_object_ld, iso_duration, people_ld
 from .pages import PagePerson, language_validator, new_guid
 from .shows import ShowPage
 
 
-class EpisodePage(Page):
+class EpisodePage(SeoMixin, Page):
     FULL, TRAILER, BONUS = "full", "trailer", "bonus"
 
     guid = models.CharField(
@@ -122,6 +123,38 @@ class EpisodePage(Page):
     @property
     def show(self):
         return ShowPage.objects.parent_of(self).first()
+
+    def share_image(self):
+        """The episode's own artwork, else its show's."""
+        if self.artwork is not None:
+            return self.artwork
+        show = self.show
+        return show.artwork if show else None
+
+    def open_graph(self, meta, request, *, root: str, url: str) -> None:
+        from ..embed import EMBED_HEIGHT, EMBED_WIDTH, embed_url, embeddable_episodes, oembed_url
+
+        meta.published_time = self.publication_date.isoformat()
+        if self.live and embeddable_episodes().filter(pk=self.pk).exists():
+            meta.player_url = embed_url(self, request)
+            meta.player_width, meta.player_height = EMBED_WIDTH, EMBED_HEIGHT
+            meta.oembed_url = oembed_url(url, root)
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        data = self.schema_ld("PodcastEpisode", meta, url)
+        data["datePublished"] = self.publication_date.isoformat()
+        if self.episode_number:
+            data["episodeNumber"] = self.episode_number
+        if self.season:
+            data["partOfSeason"] = {"@type": "PodcastSeason", "seasonNumber": self.season}
+        show = self.show
+        if show is not None:
+            data["partOfSeries"] = show.schema_ref(request, root)
+        if self.audio is not None:
+            data["timeRequired"] = data["duration"] = iso_duration(self.audio.duration_ms)
+            data["associatedMedia"] = audio_object_ld(self.audio, root)
+        people_ld(self, data)
+        return [data]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

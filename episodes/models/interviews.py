@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.text import Truncator
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultipleChooserPanel
 from wagtail.fields import RichTextField, StreamField
@@ -10,13 +11,14 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from ..blocks import InterviewBodyBlock, RelatedContentBlock
+from ..seo import SeoMixin, audio_object_ld, person_ld
 from .pages import PagePerson, paginate
 from .shows import ShowPage
 
 INTERVIEWS_PER_PAGE = 20
 
 
-class InterviewIndexPage(Page):
+class InterviewIndexPage(SeoMixin, Page):
     intro = RichTextField(blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -40,7 +42,7 @@ class InterviewIndexPage(Page):
         return context
 
 
-class InterviewPage(Page):
+class InterviewPage(SeoMixin, Page):
     """A written interview in question-and-answer form, with optional audio."""
 
     date = models.DateField(default=timezone.localdate)
@@ -96,6 +98,33 @@ class InterviewPage(Page):
             else:
                 numbered.append((block, None))
         return numbered
+
+    def share_image(self):
+        """The artwork of the show the interview belongs to, if any."""
+        return self.show.artwork if self.show_id and self.show else None
+
+    def open_graph(self, meta, request, *, root: str, url: str) -> None:
+        meta.og_type = "article"
+        meta.published_time = self.date.isoformat()
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        data = self.schema_ld("Article", meta, url)
+        data["headline"] = Truncator(meta.title).chars(110)
+        data["datePublished"] = self.date.isoformat()
+        if self.last_published_at:
+            data["dateModified"] = self.last_published_at.isoformat()
+        data["publisher"] = {"@type": "Organization", "name": meta.site_name, "url": root + "/"}
+        credits = list(self.people.select_related("person"))
+        authors = [person_ld(credit.person) for credit in credits if credit.role == "interviewer"]
+        data["author"] = authors or data["publisher"]
+        others = [person_ld(credit.person) for credit in credits if credit.role != "interviewer"]
+        if others:
+            data["contributor"] = others
+        if self.show_id and self.show and self.show.live:
+            data["isPartOf"] = self.show.schema_ref(request, root)
+        if self.audio is not None:
+            data["associatedMedia"] = audio_object_ld(self.audio, root)
+        return [data]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

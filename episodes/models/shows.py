@@ -11,6 +11,7 @@ from wagtail.search import index
 
 from ..categories import category_choices
 from ..panels import DirectoryChecksPanel
+from ..seo import SeoMixin, person_ld
 from .pages import language_validator, paginate
 
 EPISODES_PER_PAGE = 20
@@ -35,7 +36,7 @@ def group_by_season(episodes) -> list[SeasonGroup]:
     return groups
 
 
-class ShowPage(Page):
+class ShowPage(SeoMixin, Page):
     """A podcast: the channel of its feed. Its children are the episodes."""
 
     EPISODIC, SERIAL = "episodic", "serial"
@@ -181,6 +182,30 @@ class ShowPage(Page):
         # The site's root URL from Wagtail's cached site paths, without the query get_site() makes.
         url_parts = self.get_url_parts()
         return feed_url(self, url_parts[1] if url_parts else None)
+
+    def schema_ref(self, request, root: str) -> dict:
+        """The show as a schema.org reference, for the episodes and interviews that belong to it."""
+        from ..feeds import feed_url
+
+        return {
+            "@type": "PodcastSeries",
+            "name": self.title,
+            "url": self.get_full_url(request),
+            "webFeed": feed_url(self, root),
+        }
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        from ..feeds import feed_url
+
+        data = self.schema_ld("PodcastSeries", meta, url)
+        data["webFeed"] = feed_url(self, root)
+        data["inLanguage"] = self.language
+        hosts = [host.person for host in self.hosts.select_related("person")]
+        author = next((person for person in hosts if person.name == self.author), None)
+        data["author"] = person_ld(author) if author else {"@type": "Organization", "name": self.author}
+        if hosts:
+            data["actor"] = [person_ld(person) for person in hosts]
+        return [data]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
