@@ -220,7 +220,7 @@ def create_content(args, workdir: Path) -> dict:
     return {
         "home": home.url,
         "show": show.url,
-        "show_pages": (len(episodes) - 1) // 20 + 1,  # episodes.models.pages.EPISODES_PER_PAGE
+        "show_pages": (len(episodes) - 1) // 20 + 1,  # episodes.models.shows.EPISODES_PER_PAGE
         "feed": f"/feeds/{show.pk}.xml",
         "concept_index": concepts.url,
         "concepts": [c.url for c in concept_pages],

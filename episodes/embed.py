@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, render
@@ -27,12 +26,11 @@ from wagtail.models import Site
 
 from .models import EpisodePage
 from .moments import parse_moment
+from .seo import absolute, root_url_of, share_rendition
 
 # The player page's natural size: two lines of title, the native audio controls and a link.
 EMBED_WIDTH = 640
 EMBED_HEIGHT = 200
-# Podcast artwork is square; cropping it to 1.91:1 would cut off the show's name, so it is only scaled.
-SHARE_IMAGE_FILTER = "max-1200x1200"
 
 
 def moment(value: str | None, duration_ms: int | None = None) -> str:
@@ -45,37 +43,6 @@ def moment(value: str | None, duration_ms: int | None = None) -> str:
 def embeddable_episodes():
     """The episodes other sites may embed: live, public, with audio."""
     return EpisodePage.objects.live().public().filter(audio__isnull=False).select_related("audio", "artwork")
-
-
-def artwork_for(page):
-    """The image that stands for an episode (its own artwork, else its show's) or a show; or None."""
-    image = getattr(page, "artwork", None)
-    if image is None and isinstance(page, EpisodePage):
-        show = page.show
-        image = show.artwork if show else None
-    return image
-
-
-def share_rendition(image):
-    """The rendition of ``image`` that link previews and oEmbed thumbnails use; None when the file is gone."""
-    if image is None:
-        return None
-    try:
-        return image.get_rendition(SHARE_IMAGE_FILTER)
-    except (OSError, ObjectDoesNotExist):
-        return None  # a missing or unreadable original must not break the page that links to it
-
-
-def absolute(root_url: str, url: str) -> str:
-    """``url`` made absolute against the site's root URL (storage URLs may already be absolute)."""
-    return url if urlsplit(url).scheme else root_url.rstrip("/") + url
-
-
-def root_url_of(page, request=None) -> str:
-    parts = page.get_url_parts(request)
-    if parts and parts[1]:
-        return parts[1]
-    return request.build_absolute_uri("/").rstrip("/") if request is not None else ""
 
 
 def embed_url(episode: EpisodePage, request=None, *, t: str = "") -> str:
@@ -197,7 +164,7 @@ def oembed(request):
     if show:
         data["author_name"] = show.author or show.title
         data["author_url"] = show.get_full_url(request)
-    rendition = share_rendition(artwork_for(episode))
+    rendition = share_rendition(episode.share_image())
     # The spec forbids a thumbnail larger than the consumer's maximum; then there is none.
     if (
         rendition is not None

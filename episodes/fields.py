@@ -1,54 +1,45 @@
-"""A time offset stored as integer milliseconds and edited as ``h:mm:ss``."""
+"""A time offset stored as integer milliseconds and edited as ``h:mm:ss``, read and written by
+``timecodes``."""
 
 from __future__ import annotations
-
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-_TIMESTAMP = re.compile(r"^\s*(?:(?:(\d+):)?(\d{1,2}):)?(\d{1,2}(?:\.\d{1,3})?)\s*$")
-
-
-def parse_timestamp(value: str) -> int:
-    """``"1:02:03.5"``, ``"2:03"`` or ``"75"`` -> milliseconds. Raises ValueError otherwise."""
-    match = _TIMESTAMP.match(value or "")
-    if not match:
-        raise ValueError(f"{value!r} is not a time like 1:23 or 1:02:03")
-    hours, minutes, seconds = match.groups()
-    if minutes is not None and hours is not None and int(minutes) >= 60:
-        raise ValueError(f"{value!r} has more than 59 minutes")
-    if minutes is not None and float(seconds) >= 60:
-        raise ValueError(f"{value!r} has more than 59 seconds")
-    total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
-    return round(total * 1000)
+from .timecodes import EXAMPLES, Precision, TimecodeError, format_timecode, parse_timecode
 
 
 def format_timestamp(ms: int | None, *, always_hours: bool = False) -> str:
-    """Milliseconds -> ``"m:ss"`` or ``"h:mm:ss"``, with ``.mmm`` only when not whole seconds."""
-    if ms is None:
-        return ""
-    seconds, millis = divmod(int(ms), 1000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    text = f"{hours}:{minutes:02d}:{seconds:02d}" if hours or always_hours else f"{minutes}:{seconds:02d}"
-    return f"{text}.{millis:03d}" if millis else text
+    """``format_timecode`` under its old name, kept while chapter suggestions and the demo (being moved
+    to other apps) still call it; new code calls ``format_timecode``."""
+    return format_timecode(ms, precision="auto", hours=always_hours)
+
+
+parse_timestamp = parse_timecode  # the same, for the same callers
 
 
 class TimestampFormField(forms.CharField):
+    """A time in the audio, typed in any form ``parse_timecode`` reads; cleaned to integer milliseconds.
+
+    Shown as ``format_timecode`` writes it with ``precision`` and ``hours``: by default as the editor
+    would type it (``1:23``, ``1:02.500``)."""
+
+    precision: Precision = "auto"
+    hours = False
+
     def __init__(self, *args, **kwargs):
         kwargs.pop("max_value", None)
         kwargs.pop("min_value", None)
         kwargs.pop("step_size", None)
-        kwargs.setdefault("help_text", "A time such as 1:23 or 1:02:03")
+        kwargs.setdefault("help_text", f"A time such as {EXAMPLES}")
         super().__init__(*args, **kwargs)
         self.widget.attrs.setdefault("placeholder", "0:00")
         self.widget.attrs.setdefault("inputmode", "decimal")
 
     def prepare_value(self, value):
         if isinstance(value, int):
-            return format_timestamp(value)
+            return format_timecode(value, precision=self.precision, hours=self.hours)
         return value
 
     def to_python(self, value):
@@ -56,9 +47,9 @@ class TimestampFormField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return parse_timestamp(value)
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="invalid") from exc
+            return parse_timecode(value)
+        except TimecodeError as exc:
+            raise ValidationError(str(exc), code="invalid") from None
 
 
 class MillisecondsField(models.PositiveIntegerField):

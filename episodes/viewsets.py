@@ -3,16 +3,16 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.chooser import ChooseView, SnippetChooserViewSet, SnippetCreateView
 from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
-from .fields import format_timestamp
 from .models import AudioFile, Person
 from .storing import StorageError
+from .timecodes import format_timecode
 from .upload_limits import refuse_oversized_uploads
 from .uploads import AudioFileUploadForm
 
 
 class DurationColumn(Column):
     def get_value(self, instance):
-        return format_timestamp(instance.duration_ms - instance.duration_ms % 1000)
+        return format_timecode(instance.duration_ms)
 
 
 class ListenColumn(Column):

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from episodes.timecodes import format_timecode
+
 from .formats import parse_srt, parse_vtt
 from .models import Segment, Transcript, TranscriptRevision, snapshot
 from .transcribing import BATCH_SIZE, request_transcription, transcript_changed
@@ -243,9 +245,13 @@ def read_captions(name: str, data: bytes, duration_ms: int) -> Captions:
     for n, segment in enumerate(parsed, start=1):
         if segment["end_ms"] > limit:
             where = f" (line {segment['line']})" if segment.get("line") else ""
+            end, audio_end = (
+                format_timecode(ms, precision="milliseconds", hours=True)
+                for ms in (segment["end_ms"], duration_ms)
+            )
             raise ValueError(
-                f"Cue {n}{where} ends at {format_time(segment['end_ms'])}, after the end of the audio "
-                f"({format_time(duration_ms)}). Is this the transcript of another recording?"
+                f"Cue {n}{where} ends at {end}, after the end of the audio "
+                f"({audio_end}). Is this the transcript of another recording?"
             )
     return Captions(kind, segments, len(parsed) - len(segments))
 
@@ -271,35 +277,6 @@ def import_captions(audio, captions: Captions, *, name: str, user, language: str
     locked.refresh_from_db()
     transcript_changed(locked)
     return locked
-
-
-def format_time(ms: int) -> str:
-    """Milliseconds as ``h:mm:ss.mmm``, the way the segment editor shows times."""
-    seconds, millis = divmod(int(ms), 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def parse_time(value: str) -> int:
-    """A time typed by an editor as milliseconds: ``"1:02.5"``, ``"62.5"``, ``"0:01:02.500"``, ``"1:02:03"``.
-
-    Seconds alone may be any number; with minutes they must be under 60, and so must minutes with hours.
-    A comma works as the decimal point (as in SRT). Raises ValueError otherwise.
-    """
-    parts = (value or "").strip().replace(",", ".").split(":")
-    if not 1 <= len(parts) <= 3 or not all(parts):
-        raise ValueError(value)
-    *whole, seconds = parts
-    if not all(p.isdigit() for p in whole):
-        raise ValueError(value)
-    integer, _, fraction = seconds.partition(".")
-    if not integer.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 3:
-        raise ValueError(value)
-    if (whole and int(integer) >= 60) or (len(whole) == 2 and int(whole[1]) >= 60):
-        raise ValueError(value)
-    hours, minutes = ([0, 0] + [int(p) for p in whole])[-2:]
-    return ((hours * 60 + minutes) * 60 + int(integer)) * 1000 + int(fraction.ljust(3, "0"))
 
 
 def speaker_suggestions(transcript: Transcript) -> list[str]:

@@ -26,6 +26,8 @@ import srt
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
+from episodes.timecodes import format_timecode, split_ms
+
 CUE_LINE_CHARS = 65
 CUE_LINES = 2
 
@@ -133,9 +135,8 @@ def cues(segments: Segments) -> list[Cue]:
 
 
 def _clock(ms: int, separator: str = ".") -> str:
-    hours, rest = divmod(int(ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
+    """A cue time as WebVTT writes it (``00:01:02.500``); SRT's is the same with a comma."""
+    hours, minutes, seconds, millis = split_ms(ms)
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
@@ -200,12 +201,6 @@ def _duration(ms: int) -> str:
     return f"PT{seconds}.{millis:03d}S" if millis else f"PT{seconds}S"
 
 
-def _display_time(ms: int) -> str:
-    hours, rest = divmod(int(ms) // 1000, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
 def to_html(segments: Segments, *, language: str = "") -> str:
     """A small HTML fragment for pages and apps that show the transcript as text.
 
@@ -221,7 +216,7 @@ def to_html(segments: Segments, *, language: str = "") -> str:
         who = f'<b class="transcript-speaker">{html.escape(speaker)}:</b> ' if speaker else ""
         parts.append(
             f'<p data-start-ms="{start}" data-end-ms="{int(_field(segment, "end_ms"))}">'
-            f'<time datetime="{_duration(start)}">{_display_time(start)}</time> '
+            f'<time datetime="{_duration(start)}">{format_timecode(start)}</time> '
             f"{who}{html.escape(_field(segment, 'text') or '')}</p>"
         )
     parts.append("</div>")

@@ -9,35 +9,29 @@ from django import forms
 from django.core.exceptions import ValidationError
 from wagtail.admin.widgets import AdminAutoHeightTextInput
 
-from .editing import MAX_IMPORT_BYTES, format_time, latest_end_ms, parse_time, read_captions
+from episodes.fields import TimestampFormField
+from episodes.timecodes import format_timecode
 
-TIME_HELP = "A time such as 1:02.5, 62.5 or 0:01:02.500"
+from .editing import MAX_IMPORT_BYTES, latest_end_ms, read_captions
 
 
-class TimeField(forms.CharField):
-    """A time within the audio, typed as ``1:02.5``, ``62.5`` or ``0:01:02.500`` and shown as
-    ``h:mm:ss.mmm``; cleaned to integer milliseconds."""
+class TimeField(TimestampFormField):
+    """A time within the audio, typed in any form ``parse_timecode`` reads (``1:02.5``, ``62.5``,
+    ``0:01:02.500``) and shown as ``h:mm:ss.mmm``, so that the column lines up; cleaned to integer
+    milliseconds."""
+
+    precision = "milliseconds"
+    hours = True
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "")
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 12}))
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false", "maxlength": 20})
 
-    def prepare_value(self, value):
-        return format_time(value) if isinstance(value, int) else value
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_time(value)
-        except ValueError:
-            raise ValidationError(
-                "%(value)s is not a time. Write it as 1:02.5, 62.5 or 0:01:02.500.",
-                code="invalid",
-                params={"value": value},
-            ) from None
+def _time(ms: int) -> str:
+    return format_timecode(ms, precision=TimeField.precision, hours=TimeField.hours)
 
 
 class SegmentForm(forms.Form):
@@ -71,11 +65,11 @@ class SegmentForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         limit = self.latest_end_ms
         if start is not None and start > limit:
-            self.add_error("start", f"Starts after the end of the audio ({format_time(limit)}).")
+            self.add_error("start", f"Starts after the end of the audio ({_time(limit)}).")
         if end is not None and end > limit:
-            self.add_error("end", f"Ends after the end of the audio ({format_time(limit)}).")
+            self.add_error("end", f"Ends after the end of the audio ({_time(limit)}).")
         elif start is not None and end is not None and end < start:
-            self.add_error("end", f"Ends before it starts ({format_time(start)}).")
+            self.add_error("end", f"Ends before it starts ({_time(start)}).")
         return cleaned
 
     def values(self) -> dict:

@@ -4,10 +4,12 @@ from wagtail.admin.menu import MenuItem
 
 from episodes.chapter_suggestions import CHAPTER_SUGGESTIONS_HOOK
 from episodes.feeds import TRANSCRIPT_LINKS_HOOK
+from episodes.seo import AUDIO_OBJECT_HOOK
 
 from .chapters import Suggestion, suggest_chapters
 from .formats import FORMATS
 from .models import Transcript
+from .seo import add_transcript
 
 # What the feed offers, in podcast:transcript order: captions first (apps prefer timed formats), then the
 # Podcasting 2.0 JSON and HTML. Plain text is served but not listed: it carries nothing the others lack.
@@ -95,3 +97,6 @@ def register_failed_report_menu_item():
         icon_name="warning",
         order=1300,
     )
+
+
+hooks.register(AUDIO_OBJECT_HOOK, add_transcript)

@@ -1,6 +1,7 @@
 from django import forms
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.forms import FormBuilder
@@ -10,11 +11,12 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from episodes.models import EpisodePage, InterviewPage, ShowPage
+from episodes.seo import SeoMixin, absolute
 
 from .navigation import site_sections
 
 
-class HomePage(Page):
+class HomePage(SeoMixin, Page):
     """The site's front page: the shows (the featured one first), the latest episodes and interviews."""
 
     intro = RichTextField(blank=True)
@@ -39,6 +41,28 @@ class HomePage(Page):
 
     LATEST_EPISODES = 6
     LATEST_INTERVIEWS = 3
+
+    def share_image(self):
+        """The featured show's artwork, while the show is live."""
+        show = self.featured_show
+        return show.artwork if show is not None and show.live else None
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        search_url = absolute(root, reverse("search:search"))
+        target = {"@type": "EntryPoint", "urlTemplate": f"{search_url}?q={{search_term_string}}"}
+        return [
+            {
+                "@context": "https://schema.org",
+                "@type": "WebSite",
+                "name": meta.site_name,
+                "url": url or root + "/",
+                "potentialAction": {
+                    "@type": "SearchAction",
+                    "target": target,
+                    "query-input": "required name=search_term_string",
+                },
+            }
+        ]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -105,7 +129,7 @@ class FeedbackFormField(AbstractFormField):
     page = ParentalKey("FeedbackFormPage", on_delete=models.CASCADE, related_name="form_fields")
 
 
-class FeedbackFormPage(AbstractEmailForm):
+class FeedbackFormPage(SeoMixin, AbstractEmailForm):
     """'We want to hear from you': submissions are kept in the admin and never published."""
 
     form_builder = HoneypotFormBuilder

@@ -7,9 +7,11 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from episodes.fields import MillisecondsField
+from episodes.seo import SeoMixin
+from episodes.timecodes import format_timecode
 
 
-class LearningPathPage(Page):
+class LearningPathPage(SeoMixin, Page):
     """For a class or a workshop: moments from the catalogue in an order, each with a note and questions
     to discuss, and questions for the whole session."""
 
@@ -111,8 +113,6 @@ class LearningPathStep(Orderable):
             else:
                 duration = getattr(getattr(target, "audio", None), "duration_ms", None)
                 if duration and self.start_ms and self.start_ms >= duration:
-                    errors["start_ms"] = (
-                        f"The audio is only {duration // 60000}:{duration // 1000 % 60:02d} long."
-                    )
+                    errors["start_ms"] = f"The audio is only {format_timecode(duration)} long."
         if errors:
             raise ValidationError(errors)

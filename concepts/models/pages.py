@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from episodes.blocks import RelatedContentBlock
 from episodes.fields import MillisecondsField
+from episodes.seo import SeoMixin, plain_text
 
 from ..matching import name_pattern
 from ..spectrum import layout, spectrum_points
@@ -40,7 +41,7 @@ class ReferenceBlock(blocks.StructBlock):
         label = "Reference"
 
 
-class ConceptIndexPage(Page):
+class ConceptIndexPage(SeoMixin, Page):
     """The glossary: every concept from A to Z with its short definition, and the coproduction spectrum."""
 
     intro = RichTextField(blank=True)
@@ -49,6 +50,9 @@ class ConceptIndexPage(Page):
     parent_page_types = ["website.HomePage"]
     subpage_types = ["concepts.ConceptPage", "concepts.LearningPathPage"]
     max_count = 1
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        return [self.schema_ld("DefinedTermSet", meta, url)]
 
     def concepts(self):
         """The live concepts under this index, A to Z, each with ``episode_count``: the live, public pages
@@ -81,7 +85,7 @@ class ConceptIndexPage(Page):
         return context
 
 
-class ConceptPage(Page):
+class ConceptPage(SeoMixin, Page):
     """One idea of the field, in our own words, and every moment in the catalogue where it is discussed.
 
     The page title is the term. Aliases are other names and spellings of it; the term and the aliases
@@ -181,6 +185,24 @@ class ConceptPage(Page):
         from .mentions import moments_for_concept
 
         return moments_for_concept(self)
+
+    def open_graph(self, meta, request, *, root: str, url: str) -> None:
+        meta.og_type = "article"
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        data = self.schema_ld("DefinedTerm", meta, url)
+        data["name"] = self.title  # the term itself, even when an SEO title is set
+        data["description"] = plain_text(self.definition, None)
+        if self.alias_list:
+            data["alternateName"] = self.alias_list
+        glossary = self.get_parent()
+        if glossary is not None:
+            data["inDefinedTermSet"] = {
+                "@type": "DefinedTermSet",
+                "name": glossary.title,
+                "url": glossary.get_full_url(request),
+            }
+        return [data]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -1,17 +1,7 @@
 from .audio import AudioFile
-from .pages import (
-    Chapter,
-    EpisodePage,
-    EpisodePerson,
-    EpisodeTranscriptLink,
-    InterviewIndexPage,
-    InterviewPage,
-    InterviewPerson,
-    ShowCategory,
-    ShowHost,
-    ShowPage,
-    Soundbite,
-)
+from .episodes import Chapter, EpisodePage, EpisodePerson, EpisodeTranscriptLink, Soundbite
+from .interviews import InterviewIndexPage, InterviewPage, InterviewPerson
+from .shows import ShowCategory, ShowHost, ShowPage
 from .snippets import Person
 
 __all__ = [

@@ -1,6 +1,6 @@
 from django import template
 
-from ..fields import format_timestamp
+from ..timecodes import format_timecode
 
 register = template.Library()
 
@@ -8,7 +8,7 @@ register = template.Library()
 @register.filter
 def timestamp(ms):
     """Milliseconds as ``m:ss`` or ``h:mm:ss``, in whole seconds (as ``?t=`` links and players count)."""
-    return format_timestamp(None if ms is None else int(ms) // 1000 * 1000)
+    return format_timecode(None if ms is None else int(ms))
 
 
 @register.filter

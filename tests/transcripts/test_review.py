@@ -19,9 +19,9 @@ from wagtail import hooks
 
 from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
 from episodes.models import AudioFile, EpisodePerson, ShowPage
+from episodes.timecodes import format_timecode
 from tests.audio import speech
 from transcripts import transcribing
-from transcripts.editing import format_time
 from transcripts.models import Segment, Transcript, TranscriptRevision
 from transcripts.transcribing import request_transcription, run_transcription
 
@@ -693,4 +693,8 @@ def test_editors_and_moderators_may_review(client, django_user_model, reviewed, 
 
 
 def test_times_are_shown_with_hours_and_milliseconds():
-    assert [format_time(ms) for ms in (0, 62_500, 3_723_004)] == ["0:00:00.000", "0:01:02.500", "1:02:03.004"]
+    assert [format_timecode(ms, precision="milliseconds", hours=True) for ms in (0, 62_500, 3_723_004)] == [
+        "0:00:00.000",
+        "0:01:02.500",
+        "1:02:03.004",
+    ]

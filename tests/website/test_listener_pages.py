@@ -21,7 +21,7 @@ from episodes.factories import (
     ShowPageFactory,
 )
 from episodes.models import InterviewPerson, ShowHost
-from episodes.models.pages import EPISODES_PER_PAGE
+from episodes.models.shows import EPISODES_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 

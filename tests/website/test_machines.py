@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
-import episodes.models.pages as episode_pages
+import episodes.models.shows as episode_pages
 from concepts.factories import ConceptIndexPageFactory, ConceptPageFactory
 from episodes.factories import (
     AudioFileFactory,

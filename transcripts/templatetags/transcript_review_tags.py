@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..editing import format_time
+from episodes.timecodes import format_timecode
 
 register = template.Library()
 
@@ -10,7 +10,7 @@ register = template.Library()
 @register.filter
 def segment_time(ms) -> str:
     """Milliseconds as the segment editor shows times: ``0:01:02.500``."""
-    return format_time(ms) if isinstance(ms, int) else ""
+    return format_timecode(ms, precision="milliseconds", hours=True) if isinstance(ms, int) else ""
 
 
 @register.simple_tag

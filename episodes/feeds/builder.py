@@ -1,39 +1,33 @@
-"""The podcast feed of a show: RSS 2.0 with Apple's and Podcasting 2.0 tags, built with feedgen.
-
-The feed lists live, public episodes that have audio, newest first, all of them. Building it costs a fixed
-number of queries whatever the number of episodes. Built feeds are cached under a key that includes the
-show's ``feed_changed_at``, which signal handlers move forward whenever something the feed shows changes
-(see ``episodes.signal_handlers``); so every process agrees on freshness without sharing a cache.
-"""
+"""The podcast feed of a show, built with feedgen: RSS 2.0 with Apple's and Podcasting 2.0 tags, and the
+episodes' chapters as JSON."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from feedgen.feed import FeedGenerator
 from wagtail import hooks
 from wagtail.images import get_image_model
-from wagtail.rich_text import features
-from wagtail.rich_text.pages import PageLinkHandler
-from wagtail.rich_text.rewriters import EmbedRewriter, LinkRewriter, MultiRuleRewriter
 
-from .audioinfo import MIME_TYPES
-from .categories import split_category
-from .itunes import AppleEntryExtension, AppleExtension
-from .models import AudioFile, Chapter, EpisodePage, EpisodePerson, EpisodeTranscriptLink, ShowPage, Soundbite
-from .podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid, truncate_utf8, xml_safe
-from .websub import WebSubExtension, hub_urls
+from ..audioinfo import MIME_TYPES
+from ..categories import split_category
+from ..itunes import AppleEntryExtension, AppleExtension
+from ..models import (
+    AudioFile,
+    Chapter,
+    EpisodePage,
+    EpisodePerson,
+    EpisodeTranscriptLink,
+    ShowPage,
+    Soundbite,
+)
+from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid, truncate_utf8, xml_safe
+from ..websub import WebSubExtension, hub_urls
+from .richtext import expand_rich_text_many
 
 
 def no_tags(text: str) -> str:
@@ -47,18 +41,9 @@ def no_tags(text: str) -> str:
 APPLE_DESCRIPTION_BYTES = 4000
 CHAPTERS_MIME_TYPE = "application/json+chapters"
 FEED_MIME_TYPE = "application/rss+xml; charset=utf-8"
-CACHE_SECONDS = 60 * 60 * 24
 # Wagtail hook: ``fn(page_ids, root_url) -> {page_id: [(url, mime_type, language, rel), ...]}``. The
 # transcripts app registers one, so that the feed lists transcript files without this app importing it.
 TRANSCRIPT_LINKS_HOOK = "podcast_transcript_links"
-
-
-@dataclass(frozen=True)
-class BuiltFeed:
-    content: bytes
-    etag: str
-    last_modified: datetime
-    public: bool  # False: the show was private when built; the feed is not served
 
 
 def feed_path(show: ShowPage) -> str:
@@ -120,79 +105,6 @@ def _rows_by_page(model, show: ShowPage, *fields, order=("sort_order",)) -> dict
     for page_id, *values in rows:
         grouped[page_id].append(values)
     return grouped
-
-
-class _SiteRootPathsCache:
-    """Where Wagtail keeps the site root paths during one feed build: ``Page.get_url_parts`` accepts any
-    object as its cache, and without one it reads them from the cache backend once per link."""
-
-
-def _page_links(attrs_list: list[dict], cache_object) -> list[str]:
-    """Wagtail's page-link expansion with absolute URLs, each distinct page fetched and resolved once."""
-    ids = list(dict.fromkeys(str(attrs.get("id")) for attrs in attrs_list))
-    pages = PageLinkHandler.get_many([{"id": page_id} for page_id in ids])
-    tags = {
-        page_id: f'<a href="{escape(page.localized.get_full_url(cache_object) or "")}">' if page else "<a>"
-        for page_id, page in zip(ids, pages, strict=True)
-    }
-    return [tags[str(attrs.get("id"))] for attrs in attrs_list]
-
-
-class _Linear:
-    """Wagtail's tag rewriting with the result built once: ``TagRewriter.__call__`` re-slices the whole
-    string for every replacement, which is quadratic on the concatenated notes of a thousand episodes
-    (about 30 ms of a 1,000-episode build). Same tags, same replacements, same order."""
-
-    def __call__(self, html: str) -> str:
-        replaced = []
-        for tag_type, matches in self.extract_tags(html).items():
-            replacements = self.get_tag_replacements(tag_type, [match.attrs for match in matches])
-            replaced.extend(zip(matches, replacements, strict=False))
-        replaced.sort(key=lambda pair: pair[0].start)
-        pieces, position = [], 0
-        for match, replacement in replaced:
-            pieces += [html[position : match.start], replacement]
-            position = match.end
-        pieces.append(html[position:])
-        return "".join(pieces)
-
-
-class _LinkRewriter(_Linear, LinkRewriter):
-    pass
-
-
-class _EmbedRewriter(_Linear, EmbedRewriter):
-    pass
-
-
-def _feed_rewriter(cache_object) -> MultiRuleRewriter:
-    """Wagtail's rich-text rewriter (every registered link and embed type), with page links made absolute:
-    a podcast app has no base URL to resolve a relative link against."""
-    links = {kind: handler.expand_db_attributes_many for kind, handler in features.get_link_types().items()}
-    links["page"] = partial(_page_links, cache_object=cache_object)
-    embeds = {kind: handler.expand_db_attributes_many for kind, handler in features.get_embed_types().items()}
-    return MultiRuleRewriter([_LinkRewriter(bulk_rules=links), _EmbedRewriter(bulk_rules=embeds)])
-
-
-_RELATIVE_URL = re.compile(r'(\b(?:href|src)=")(/(?!/))')
-
-
-def expand_rich_text_many(values: list[str], root_url: str) -> list[str]:
-    """Rich text from the database as HTML for ``content:encoded``, for many episodes in one pass.
-
-    Links to pages, documents and images are resolved with one query per link type for the whole feed
-    instead of one per episode, and every site-relative URL is made absolute. Notes without such links
-    (most) are passed through untouched.
-    """
-    marker = "<!--episode-notes-boundary-->"
-    needs = [i for i, value in enumerate(values) if "linktype=" in value or "<embed" in value]
-    result = list(values)
-    if needs:
-        rewrite = _feed_rewriter(_SiteRootPathsCache())
-        expanded = rewrite(marker.join(values[i] for i in needs)).split(marker)
-        for i, html in zip(needs, expanded, strict=True):
-            result[i] = html
-    return [_RELATIVE_URL.sub(rf"\g<1>{root_url}\g<2>", html) if '="/' in html else html for html in result]
 
 
 # The Podcasting 2.0 extension enforces the namespace's rules strictly (text of at most 128 characters,
@@ -354,47 +266,6 @@ def transcript_links_from_hooks(page_ids: list[int], root_url: str) -> dict[int,
         for page_id, page_links in fn(page_ids, root_url).items():
             links[page_id].extend(page_links)
     return links
-
-
-# Each process keeps the feeds it served last, so that a hit costs one small query and no cache round trip
-# of a megabyte-sized value. The key says whether a copy is current, as for the shared cache.
-_served: dict[int, tuple[str, BuiltFeed]] = {}
-
-
-def get_feed(show_pk: int) -> BuiltFeed | None:
-    """The feed of a live, public show, or None. Built at most once per change of ``feed_changed_at``.
-
-    Privacy is checked when the feed is built: any change of a view restriction moves every show's
-    ``feed_changed_at`` (see signal_handlers), so a feed built while public is never served once private.
-    """
-    state = ShowPage.objects.filter(pk=show_pk, live=True).values_list("feed_changed_at", "last_published_at")
-    state = state.first()
-    if state is None:
-        return None
-    changed_at = state[0] or state[1] or timezone.now()
-    key = f"podcast-feed:{show_pk}:{changed_at.timestamp()}"
-    served = _served.get(show_pk)
-    if served is not None and served[0] == key:
-        built = served[1]
-    else:
-        built = cache.get(key)
-        if built is None:
-            built = _build(show_pk, changed_at)
-            cache.set(key, built, CACHE_SECONDS)
-        _served[show_pk] = (key, built)
-    return built if built.public else None
-
-
-def _build(show_pk: int, changed_at: datetime) -> BuiltFeed:
-    show = ShowPage.objects.get(pk=show_pk)
-    public = ShowPage.objects.filter(pk=show_pk).public().exists()
-    content = build_feed(show) if public else b""
-    return BuiltFeed(
-        content=content,
-        etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
-        last_modified=changed_at.astimezone(UTC),
-        public=public,
-    )
 
 
 def chapters_json(episode: EpisodePage, root_url: str) -> dict:

@@ -1,0 +1,66 @@
+"""Built feeds, cached. A feed is built at most once per change: the cache key includes the show's
+``feed_changed_at``, which signal handlers move forward whenever something the feed shows changes (see
+``episodes.signal_handlers``); so every process agrees on freshness without sharing a cache."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from ..models import ShowPage
+from .builder import build_feed
+
+CACHE_SECONDS = 60 * 60 * 24
+
+
+@dataclass(frozen=True)
+class BuiltFeed:
+    content: bytes
+    etag: str
+    last_modified: datetime
+    public: bool  # False: the show was private when built; the feed is not served
+
+
+# Each process keeps the feeds it served last, so that a hit costs one small query and no cache round trip
+# of a megabyte-sized value. The key says whether a copy is current, as for the shared cache.
+_served: dict[int, tuple[str, BuiltFeed]] = {}
+
+
+def get_feed(show_pk: int) -> BuiltFeed | None:
+    """The feed of a live, public show, or None. Built at most once per change of ``feed_changed_at``.
+
+    Privacy is checked when the feed is built: any change of a view restriction moves every show's
+    ``feed_changed_at`` (see signal_handlers), so a feed built while public is never served once private.
+    """
+    state = ShowPage.objects.filter(pk=show_pk, live=True).values_list("feed_changed_at", "last_published_at")
+    state = state.first()
+    if state is None:
+        return None
+    changed_at = state[0] or state[1] or timezone.now()
+    key = f"podcast-feed:{show_pk}:{changed_at.timestamp()}"
+    served = _served.get(show_pk)
+    if served is not None and served[0] == key:
+        built = served[1]
+    else:
+        built = cache.get(key)
+        if built is None:
+            built = _build(show_pk, changed_at)
+            cache.set(key, built, CACHE_SECONDS)
+        _served[show_pk] = (key, built)
+    return built if built.public else None
+
+
+def _build(show_pk: int, changed_at: datetime) -> BuiltFeed:
+    show = ShowPage.objects.get(pk=show_pk)
+    public = ShowPage.objects.filter(pk=show_pk).public().exists()
+    content = build_feed(show) if public else b""
+    return BuiltFeed(
+        content=content,
+        etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+        last_modified=changed_at.astimezone(UTC),
+        public=public,
+    )

@@ -1,0 +1,222 @@
+"""An episode of a show: EpisodePage, and what it lists (people, chapters, soundbites, transcripts kept
+elsewhere)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from ..blocks import RelatedContentBlock
+from ..fields import MillisecondsField
+from ..panels import DirectoryChecksPanel, TranscriptStatusPanel
+from ..seo import SeoMixin, audio_object_ld, iso_duration, people_ld
+from .pages import PagePerson, language_validator, new_guid
+from .shows import ShowPage
+
+
+class EpisodePage(SeoMixin, Page):
+    FULL, TRAILER, BONUS = "full", "trailer", "bonus"
+
+    guid = models.CharField(
+        "GUID",
+        max_length=255,
+        unique=True,
+        editable=False,
+        default=new_guid,
+        help_text="Podcast apps identify the episode by this; it never changes.",
+    )
+    summary = models.TextField(
+        max_length=4000, help_text="One or two sentences; podcast apps show this in lists."
+    )
+    show_notes = RichTextField(blank=True)
+    publication_date = models.DateTimeField(
+        default=timezone.now, help_text="The date podcast apps show for the episode."
+    )
+    season = models.PositiveIntegerField(null=True, blank=True)
+    episode_number = models.PositiveIntegerField(null=True, blank=True)
+    episode_type = models.CharField(
+        max_length=10,
+        choices=[(FULL, "Full episode"), (TRAILER, "Trailer"), (BONUS, "Bonus")],
+        default=FULL,
+    )
+    explicit = models.BooleanField(default=False)
+    artwork = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Optional; the show's artwork is used when empty.",
+    )
+    audio = models.ForeignKey(
+        "episodes.AudioFile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        help_text="An episode without audio stays out of the feed.",
+    )
+    related = StreamField(
+        RelatedContentBlock(), blank=True, verbose_name="further reading", use_json_field=True
+    )
+    spectrum = models.PositiveSmallIntegerField(
+        "place on the coproduction spectrum",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="Where the care this episode is about sits, from 0 (the professional leads: emergency "
+        "care, surgery, critical care) to 100 (the person leads: self-care, daily living). Optional; shown "
+        "on the concepts page's spectrum figure.",
+    )
+
+    content_panels = Page.content_panels + [
+        DirectoryChecksPanel(heading="Podcast directory checks"),
+        FieldPanel("audio"),
+        TranscriptStatusPanel(heading="Transcript"),
+        FieldPanel("summary"),
+        FieldPanel("show_notes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("publication_date"),
+                FieldRowPanel(
+                    [FieldPanel("season"), FieldPanel("episode_number"), FieldPanel("episode_type")]
+                ),
+                FieldPanel("explicit"),
+                FieldPanel("artwork"),
+                FieldPanel("spectrum"),
+            ],
+            heading="Episode details",
+        ),
+        MultipleChooserPanel("people", label="People", chooser_field_name="person"),
+        InlinePanel("chapters", label="Chapter"),
+        InlinePanel(
+            "soundbites",
+            label="Soundbite",
+            help_text="Moments podcast apps may play as a preview (podcast:soundbite).",
+        ),
+        InlinePanel(
+            "transcript_links",
+            label="External transcript",
+            help_text="Transcripts hosted elsewhere, e.g. kept from an imported feed.",
+        ),
+        FieldPanel("related"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("show_notes"),
+        index.FilterField("publication_date"),
+    ]
+
+    parent_page_types = ["episodes.ShowPage"]
+    subpage_types = []
+    # A copy is a new episode: podcast apps must not mistake it for the original.
+    exclude_fields_in_copy = ["guid"]
+
+    class Meta:
+        verbose_name = "episode"
+
+    @property
+    def show(self):
+        return ShowPage.objects.parent_of(self).first()
+
+    def share_image(self):
+        """The episode's own artwork, else its show's."""
+        if self.artwork is not None:
+            return self.artwork
+        show = self.show
+        return show.artwork if show else None
+
+    def open_graph(self, meta, request, *, root: str, url: str) -> None:
+        from ..embed import EMBED_HEIGHT, EMBED_WIDTH, embed_url, embeddable_episodes, oembed_url
+
+        meta.published_time = self.publication_date.isoformat()
+        if self.live and embeddable_episodes().filter(pk=self.pk).exists():
+            meta.player_url = embed_url(self, request)
+            meta.player_width, meta.player_height = EMBED_WIDTH, EMBED_HEIGHT
+            meta.oembed_url = oembed_url(url, root)
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        data = self.schema_ld("PodcastEpisode", meta, url)
+        data["datePublished"] = self.publication_date.isoformat()
+        if self.episode_number:
+            data["episodeNumber"] = self.episode_number
+        if self.season:
+            data["partOfSeason"] = {"@type": "PodcastSeason", "seasonNumber": self.season}
+        show = self.show
+        if show is not None:
+            data["partOfSeries"] = show.schema_ref(request, root)
+        if self.audio is not None:
+            data["timeRequired"] = data["duration"] = iso_duration(self.audio.duration_ms)
+            data["associatedMedia"] = audio_object_ld(self.audio, root)
+        people_ld(self, data)
+        return [data]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["show"] = self.show
+        # The photos' renditions in one query: a cold rendition cache must not cost a query per person.
+        context["people"] = self.people.select_related("person", "person__photo").prefetch_related(
+            "person__photo__renditions"
+        )
+        context["chapters"] = self.chapters.select_related("image")
+        context["soundbites"] = self.soundbites.all()
+        return context
+
+
+class EpisodePerson(PagePerson):
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="people")
+
+
+class Chapter(Orderable):
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="chapters")
+    start_ms = MillisecondsField("start")
+    title = models.CharField(max_length=255)
+    url = models.URLField("link", blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [FieldPanel("start_ms"), FieldPanel("title"), FieldPanel("url"), FieldPanel("image")]
+
+    class Meta(Orderable.Meta):
+        ordering = ["start_ms", "sort_order"]
+
+
+class Soundbite(Orderable):
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="soundbites")
+    start_ms = MillisecondsField("start")
+    duration_ms = MillisecondsField("duration", help_text="How long, e.g. 0:30 (apps expect 15 s to 2 min).")
+    title = models.CharField(max_length=255, blank=True)
+
+    panels = [FieldPanel("start_ms"), FieldPanel("duration_ms"), FieldPanel("title")]
+
+    def clean(self):
+        if not self.duration_ms:
+            raise ValidationError({"duration_ms": "A soundbite needs a duration."})
+
+
+class EpisodeTranscriptLink(Orderable):
+    """A transcript published elsewhere, listed in the feed as a podcast:transcript tag."""
+
+    page = ParentalKey(EpisodePage, on_delete=models.CASCADE, related_name="transcript_links")
+    url = models.URLField("URL", max_length=1000)
+    mime_type = models.CharField(
+        "type",
+        max_length=64,
+        choices=[
+            ("text/vtt", "WebVTT"),
+            ("application/x-subrip", "SRT"),
+            ("application/json", "Podcasting JSON"),
+            ("text/html", "HTML"),
+            ("text/plain", "Plain text"),
+        ],
+    )
+    language = models.CharField(max_length=35, blank=True, validators=[language_validator])
+    rel = models.CharField(max_length=20, blank=True, help_text='"captions" for timed captions.')
+
+    panels = [FieldPanel("url"), FieldPanel("mime_type"), FieldPanel("language"), FieldPanel("rel")]

@@ -1,0 +1,233 @@
+"""A podcast: ShowPage, the channel of its feed, with its categories and hosts."""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import F
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from ..categories import category_choices
+from ..panels import DirectoryChecksPanel
+from ..seo import SeoMixin, person_ld
+from .pages import language_validator, paginate
+
+EPISODES_PER_PAGE = 20
+# ShowPage's links to the show in podcast apps, in the order they are shown; each field's verbose name is
+# the app's name.
+APP_LINK_FIELDS = ("apple_podcasts_url", "spotify_url", "pocket_casts_url", "overcast_url", "youtube_url")
+
+
+@dataclass
+class SeasonGroup:
+    season: int | None  # None: the episodes without a season
+    episodes: list = field(default_factory=list)
+
+
+def group_by_season(episodes) -> list[SeasonGroup]:
+    """Consecutive episodes of the same season together, in the order given."""
+    groups: list[SeasonGroup] = []
+    for episode in episodes:
+        if not groups or groups[-1].season != episode.season:
+            groups.append(SeasonGroup(episode.season))
+        groups[-1].episodes.append(episode)
+    return groups
+
+
+class ShowPage(SeoMixin, Page):
+    """A podcast: the channel of its feed. Its children are the episodes."""
+
+    EPISODIC, SERIAL = "episodic", "serial"
+
+    description = models.TextField(
+        help_text="What the show is about, for podcast apps and search engines (plain text)."
+    )
+    artwork = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Square, 1400 to 3000 pixels, JPEG or PNG (Apple's requirement).",
+    )
+    author = models.CharField(max_length=255, help_text="Shown as the show's author in apps.")
+    owner_name = models.CharField(max_length=255)
+    owner_email = models.EmailField(
+        help_text="Published in the feed; podcast directories send ownership checks here."
+    )
+    language = models.CharField(max_length=35, default="en", validators=[language_validator])
+    explicit = models.BooleanField(default=False)
+    show_type = models.CharField(
+        max_length=10,
+        choices=[(EPISODIC, "Episodic (newest first)"), (SERIAL, "Serial (oldest first)")],
+        default=EPISODIC,
+    )
+    copyright = models.CharField(max_length=255, blank=True)
+    podcast_locked = models.BooleanField(
+        "locked",
+        default=True,
+        help_text="Tell podcast platforms not to let anyone else import this show (podcast:locked).",
+    )
+    funding_url = models.URLField(
+        "funding link", blank=True, help_text="Where listeners can support the show (podcast:funding)."
+    )
+    funding_text = models.CharField(
+        "funding link text", max_length=128, blank=True, help_text='For example "Support the show".'
+    )
+    podcast_guid = models.CharField(
+        "podcast GUID",
+        max_length=36,
+        blank=True,
+        editable=False,
+        help_text="podcast:guid, derived from the feed URL when the feed is first built; never changes.",
+    )
+    # When anything in the feed last changed; the feed's cache key and Last-Modified. Kept on the row so
+    # that every process (web servers, task workers) agrees without sharing a cache.
+    feed_changed_at = models.DateTimeField(null=True, editable=False)
+    apple_podcasts_url = models.URLField(
+        "Apple Podcasts",
+        blank=True,
+        help_text="The show's page on Apple Podcasts (https://podcasts.apple.com/…/id123456789).",
+    )
+    spotify_url = models.URLField(
+        "Spotify", blank=True, help_text="The show's page on Spotify (https://open.spotify.com/show/…)."
+    )
+    pocket_casts_url = models.URLField(
+        "Pocket Casts", blank=True, help_text="The show's page on Pocket Casts (https://pca.st/…)."
+    )
+    overcast_url = models.URLField(
+        "Overcast",
+        blank=True,
+        help_text="The show's page on Overcast (https://overcast.fm/itunes123456789).",
+    )
+    youtube_url = models.URLField(
+        "YouTube", blank=True, help_text="The show's channel or playlist on YouTube."
+    )
+
+    content_panels = Page.content_panels + [
+        DirectoryChecksPanel(heading="Podcast directory checks"),
+        FieldPanel("description"),
+        FieldPanel("artwork"),
+        MultipleChooserPanel("hosts", label="Hosts", chooser_field_name="person"),
+        MultiFieldPanel(
+            [
+                FieldPanel("author"),
+                FieldRowPanel([FieldPanel("owner_name"), FieldPanel("owner_email")]),
+                FieldRowPanel([FieldPanel("language"), FieldPanel("show_type")]),
+                FieldPanel("explicit"),
+                FieldPanel("copyright"),
+                InlinePanel("categories", label="Category", min_num=1, max_num=3),
+            ],
+            heading="Podcast directory details",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("podcast_locked"),
+                FieldRowPanel([FieldPanel("funding_url"), FieldPanel("funding_text")]),
+            ],
+            heading="Podcasting 2.0",
+        ),
+        MultiFieldPanel(
+            [FieldPanel(name) for name in APP_LINK_FIELDS],
+            heading="Listen in apps",
+            help_text="Links to the show in podcast apps, shown next to the feed address. Leave empty "
+            "those where the show is not listed; the feed address works in every app.",
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("description"),
+        index.SearchField("author"),
+    ]
+
+    parent_page_types = ["website.HomePage"]
+    subpage_types = ["episodes.EpisodePage"]
+
+    def episodes(self):
+        """Live, public episodes, newest first (oldest first for a serial show)."""
+        from .episodes import EpisodePage  # episodes imports this module
+
+        order = "publication_date" if self.show_type == self.SERIAL else "-publication_date"
+        return (
+            EpisodePage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("audio", "artwork")
+            .order_by(order)
+        )
+
+    def episodes_by_season(self):
+        """Live, public episodes for the show page: newest season first, episodes without a season last
+        (a serial show: first season first, oldest first)."""
+        if self.show_type == self.SERIAL:
+            order = [F("season").asc(nulls_last=True), "publication_date", "pk"]
+        else:
+            order = [F("season").desc(nulls_last=True), "-publication_date", "-pk"]
+        return self.episodes().order_by(*order)
+
+    def app_links(self) -> list[tuple[str, str]]:
+        """(app name, URL) for each podcast app the editor linked, in a fixed order."""
+        return [
+            (self._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in APP_LINK_FIELDS
+            # The form accepts only web addresses; a value set in code must not become a javascript: link.
+            if getattr(self, name).lower().startswith(("https://", "http://"))
+        ]
+
+    def feed_url(self) -> str:
+        """The feed's full address, as the feed itself gives it (atom:link rel="self")."""
+        from ..feeds import feed_url  # feeds imports these models
+
+        # The site's root URL from Wagtail's cached site paths, without the query get_site() makes.
+        url_parts = self.get_url_parts()
+        return feed_url(self, url_parts[1] if url_parts else None)
+
+    def schema_ref(self, request, root: str) -> dict:
+        """The show as a schema.org reference, for the episodes and interviews that belong to it."""
+        from ..feeds import feed_url
+
+        return {
+            "@type": "PodcastSeries",
+            "name": self.title,
+            "url": self.get_full_url(request),
+            "webFeed": feed_url(self, root),
+        }
+
+    def json_ld(self, meta, request, *, root: str, url: str) -> list[dict]:
+        from ..feeds import feed_url
+
+        data = self.schema_ld("PodcastSeries", meta, url)
+        data["webFeed"] = feed_url(self, root)
+        data["inLanguage"] = self.language
+        hosts = [host.person for host in self.hosts.select_related("person")]
+        author = next((person for person in hosts if person.name == self.author), None)
+        data["author"] = person_ld(author) if author else {"@type": "Organization", "name": self.author}
+        if hosts:
+            data["actor"] = [person_ld(person) for person in hosts]
+        return [data]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        episodes = paginate(self.episodes_by_season(), request, EPISODES_PER_PAGE)
+        context["episodes"] = episodes
+        context["seasons"] = group_by_season(episodes)
+        context["hosts"] = self.hosts.select_related("person", "person__photo")
+        return context
+
+
+class ShowCategory(Orderable):
+    page = ParentalKey(ShowPage, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(max_length=100, choices=category_choices())
+
+    panels = [FieldPanel("category")]
+
+    def __str__(self):
+        return self.category
+
+
+class ShowHost(Orderable):
+    page = ParentalKey(ShowPage, on_delete=models.CASCADE, related_name="hosts")
+    person = models.ForeignKey("episodes.Person", on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("person")]
