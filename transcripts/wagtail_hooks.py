@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 
 from episodes.chapter_suggestions import CHAPTER_SUGGESTIONS_HOOK
 from episodes.feeds import TRANSCRIPT_LINKS_HOOK
+from operations.health import WORKER_REPORT_HOOK
 
 from .chapters import Suggestion, suggest_chapters
 from .formats import FORMATS
@@ -40,6 +41,14 @@ def transcript_links(page_ids: list[int], root_url: str) -> dict[int, list[tuple
             for ext, rel in FEED_FORMATS
         ]
     return links
+
+
+@hooks.register(WORKER_REPORT_HOOK)
+def transcription_health() -> dict[str, int]:
+    """For /health/ and ``healthcheck``: transcriptions whose worker stopped beating (see recovery.py)."""
+    from .recovery import stalled_transcriptions
+
+    return {"stalled_transcriptions": stalled_transcriptions()}
 
 
 @hooks.register("register_admin_viewset")
