@@ -3,11 +3,9 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from episodes.chapter_suggestions import CHAPTER_SUGGESTIONS_HOOK
 from episodes.feeds import TRANSCRIPT_LINKS_HOOK
 from operations.health import WORKER_REPORT_HOOK
 
-from .chapters import Suggestion, suggest_chapters
 from .formats import FORMATS
 from .models import Transcript
 
@@ -61,10 +59,17 @@ def register_transcript_viewset():
     return TranscriptViewSet("transcripts_admin")
 
 
-@hooks.register(CHAPTER_SUGGESTIONS_HOOK)
-def chapter_suggestions(transcript: Transcript) -> list[Suggestion]:
-    """Chapters proposed from a finished transcript, for the episode editor to accept (see chapters.py)."""
-    return suggest_chapters(transcript.segments.only("start_ms", "end_ms", "text"))
+@hooks.register("register_admin_urls")
+def register_chapter_suggestions_url():
+    from .chapter_suggestions import SuggestChaptersView
+
+    return [
+        path(
+            "episodes/<int:page_id>/suggest-chapters/",
+            SuggestChaptersView.as_view(),
+            name="transcripts_suggest_chapters",
+        )
+    ]
 
 
 @hooks.register("register_admin_urls")
