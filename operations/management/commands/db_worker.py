@@ -8,7 +8,7 @@ runs, recording the task's result fails, recording that failure fails too, and t
 traceback, leaving the task RUNNING for ever: the work was done, nothing says so, and nothing runs it
 again. Its main loop exits the same way when the database cannot be reached.
 
-This command replaces it under the same name (the ``website`` app comes before ``django_tasks_db`` in
+This command replaces it under the same name (the ``operations`` app comes before ``django_tasks_db`` in
 INSTALLED_APPS), so the Procfile, the systemd units and the docs keep ``manage.py db_worker``. It adds:
 
 - a task's result (successful or failed) is recorded again on a fresh connection until the database
