@@ -26,4 +26,9 @@ def page_was_published(sender, instance, **kwargs):
 
 
 def register_signal_handlers():
+    from pagecache.signal_handlers import watch
+
+    from .models import Mention
+
     page_published.connect(page_was_published, dispatch_uid="concepts-page-published")
+    watch(Mention)  # concept and episode pages list mentions: a change purges the page cache

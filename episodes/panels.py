@@ -20,15 +20,14 @@ class DirectoryChecksPanel(Panel):
 
 
 class TranscriptStatusPanel(Panel):
-    """The transcript of the episode's audio, as the transcription app reports it (read through the
-    audio's reverse relation, so this app need not import that one)."""
+    """The place of the transcript on the episode's edit form, next to its audio. What it shows (status,
+    review links, chapter suggestions) is the transcripts app's: its template renders that app's
+    ``transcript_status_panel`` tag, so that this app need not import that one."""
 
     class BoundPanel(Panel.BoundPanel):
         template_name = "episodes/panels/transcript_status.html"
 
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
-            audio = getattr(self.instance, "audio", None)
-            context["audio"] = audio
-            context["transcript"] = getattr(audio, "transcript", None) if audio else None
+            context["audio"] = getattr(self.instance, "audio", None)
             return context

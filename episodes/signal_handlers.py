@@ -12,6 +12,8 @@ from wagtail.images import get_image_model
 from wagtail.models import PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from pagecache.signal_handlers import watch
+
 from .models import AudioFile, EpisodePage, Person, ShowPage
 from .podcast2 import podcast_guid
 
@@ -64,6 +66,7 @@ def page_moved(sender, instance, **kwargs):
 
 def register_signal_handlers():
     post_delete.connect(delete_audio_file, sender=AudioFile, dispatch_uid="episodes-delete-audio")
+    watch(AudioFile, Person)  # pages show them: a change purges the page cache
 
     for signal in (page_published, page_unpublished, post_delete):
         signal.connect(episode_changed, sender=EpisodePage, dispatch_uid=f"episodes-feed-ep-{id(signal)}")

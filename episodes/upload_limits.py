@@ -10,7 +10,7 @@ fields; the server then closes the connection without reading the rest. An uploa
 
 A request without a ``Content-Length`` (chunked) is not read at all: Django parses no body without one.
 
-These views are left out of the site-wide cap on any request's body (``website.request_limits``), which
+These views are left out of the site-wide cap on any request's body (``operations.request_limits``), which
 would refuse the upload before Wagtail's access check and without the audio limit in its words; they hold
 the body to that cap themselves.
 """
@@ -25,7 +25,7 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from website.request_limits import (
+from operations.request_limits import (
     limits_own_request_body,
     max_request_body_bytes,
     too_large_message,

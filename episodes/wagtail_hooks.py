@@ -1,9 +1,7 @@
 from django.contrib import messages
-from django.urls import path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .chapter_suggestions import SuggestChaptersView
 from .directory_checks import episode_problems, show_problems
 from .models import EpisodePage, ShowPage
 from .viewsets import AudioFileViewSet, PersonViewSet
@@ -24,14 +22,3 @@ def warn_about_directory_problems(request, page):
         return
     if problems:
         messages.warning(request, "Apple Podcasts would reject or flag this: " + " ".join(problems))
-
-
-@hooks.register("register_admin_urls")
-def register_chapter_suggestions_url():
-    return [
-        path(
-            "episodes/<int:page_id>/suggest-chapters/",
-            SuggestChaptersView.as_view(),
-            name="episodes_suggest_chapters",
-        )
-    ]

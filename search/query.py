@@ -29,8 +29,8 @@ from wagtail.search.backends import get_search_backend
 
 from concepts.models import ConceptPage, Mention
 from episodes.models import EpisodePage, InterviewPage, ShowPage
+from pagecache.caching import remember
 from transcripts.models import Segment, Transcript
-from website.caching import remember
 
 from .postgres import Moments, uses_postgres_fts
 from .sqlite import SQLiteMoments, uses_sqlite_fts
@@ -185,7 +185,7 @@ class Scope:
     def transcripts(self) -> dict[int, Listening]:
         """The published transcripts (``Transcript.objects.published``) whose audio a public episode or
         interview (within the filters) uses, each with the first such page (by id). Kept with the cached
-        pages until anything they show changes (``website.caching.remember``): a search then needs no query
+        pages until anything they show changes (``pagecache.caching.remember``): a search then needs no query
         for it."""
         show, concept = self.filters.show, self.filters.concept
         name = f"search-scope:{show.pk if show else ''}:{concept.pk if concept else ''}"

@@ -51,3 +51,13 @@ def fail_lost_transcription_tasks() -> int:
     if lost:
         logger.warning("Marked failed the task results whose worker stopped: %s", ", ".join(lost))
     return len(lost)
+
+
+def stalled_transcriptions() -> int:
+    """How many transcripts are RUNNING without a heartbeat for longer than the lease: their worker is
+    presumed dead, and ``requeue_stale`` queues them again on the scheduler's next round."""
+    from transcripts.models import Transcript
+    from transcripts.transcribing import lease_seconds
+
+    cutoff = timezone.now() - timedelta(seconds=lease_seconds())
+    return Transcript.objects.filter(status=Transcript.RUNNING, heartbeat_at__lt=cutoff).count()

@@ -11,5 +11,9 @@ def audio_saved(sender, instance, **kwargs):
 
 def register_signal_handlers():
     from episodes.models import AudioFile
+    from pagecache.signal_handlers import watch
+
+    from .models import Transcript
 
     post_save.connect(audio_saved, sender=AudioFile, dispatch_uid="transcripts-audio-saved")
+    watch(Transcript)  # episode pages show its status and segments

@@ -10,8 +10,8 @@ transaction at the end, after keeping an editor's corrections as a revision. Unt
 segments stay as they were; a failed run leaves them too, and the transcript FAILED with the reason.
 
 The database may go away during a run (a restart, a failover): the run's writes wait for it and go on
-(website/reconnecting.py) for up to the lease (TRANSCRIPTION_LEASE_SECONDS), after which the scheduler would
-presume the worker dead anyway.
+(operations/reconnecting.py) for up to the lease (TRANSCRIPTION_LEASE_SECONDS), after which the scheduler
+would presume the worker dead anyway.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from django.utils import timezone
 from wagtail import hooks
 
 from episodes.signal_handlers import touch_feeds
-from website.reconnecting import DATABASE_UNREACHABLE, retrying
+from operations.reconnecting import DATABASE_UNREACHABLE, retrying
+from pagecache.caching import purge
 
 from .engines import get_engine
 from .engines.base import limit_prompt
@@ -315,8 +316,10 @@ def _store_once(claim: Claim, spool, **fields) -> None:
 
 def transcript_changed(transcript: Transcript) -> None:
     """Tell whoever depends on a transcript's segments that they changed: feeds (and their WebSub hubs)
-    list transcript files, and ``transcript_changed`` hooks (concept linking) read the segments."""
+    list transcript files, cached pages show them, and ``transcript_changed`` hooks (concept linking,
+    search indexing) read the segments."""
     touch_feeds()
+    purge()
     for fn in hooks.get_hooks(TRANSCRIPT_CHANGED_HOOK):
         fn(transcript)
 

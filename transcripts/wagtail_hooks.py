@@ -2,11 +2,10 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from episodes.chapter_suggestions import CHAPTER_SUGGESTIONS_HOOK
 from episodes.feeds import TRANSCRIPT_LINKS_HOOK
 from episodes.seo import AUDIO_OBJECT_HOOK
+from operations.health import WORKER_REPORT_HOOK
 
-from .chapters import Suggestion, suggest_chapters
 from .formats import FORMATS
 from .models import Transcript
 from .seo import add_transcript
@@ -45,6 +44,14 @@ def transcript_links(page_ids: list[int], root_url: str) -> dict[int, list[tuple
     return links
 
 
+@hooks.register(WORKER_REPORT_HOOK)
+def transcription_health() -> dict[str, int]:
+    """For /health/ and ``healthcheck``: transcriptions whose worker stopped beating (see recovery.py)."""
+    from .recovery import stalled_transcriptions
+
+    return {"stalled_transcriptions": stalled_transcriptions()}
+
+
 @hooks.register("register_admin_viewset")
 def register_transcript_viewset():
     from wagtail.permissions import register_permission_policy
@@ -55,10 +62,17 @@ def register_transcript_viewset():
     return TranscriptViewSet("transcripts_admin")
 
 
-@hooks.register(CHAPTER_SUGGESTIONS_HOOK)
-def chapter_suggestions(transcript: Transcript) -> list[Suggestion]:
-    """Chapters proposed from a finished transcript, for the episode editor to accept (see chapters.py)."""
-    return suggest_chapters(transcript.segments.only("start_ms", "end_ms", "text"))
+@hooks.register("register_admin_urls")
+def register_chapter_suggestions_url():
+    from .chapter_suggestions import SuggestChaptersView
+
+    return [
+        path(
+            "episodes/<int:page_id>/suggest-chapters/",
+            SuggestChaptersView.as_view(),
+            name="transcripts_suggest_chapters",
+        )
+    ]
 
 
 @hooks.register("register_admin_urls")

@@ -4,9 +4,3 @@ from django.apps import AppConfig
 class WebsiteConfig(AppConfig):
     name = "website"
     verbose_name = "Website"
-
-    def ready(self):
-        from . import caching  # noqa: F401 (registers the page cache's deploy check)
-        from .signal_handlers import register_signal_handlers
-
-        register_signal_handlers()

@@ -7,10 +7,10 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from episodes import urls as episodes_urls
+from operations.health import health
 from search import urls as search_urls
 from transcripts import urls as transcripts_urls
 
-from .health import health
 from .views import robots_txt
 
 urlpatterns = [

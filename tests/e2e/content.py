@@ -14,11 +14,11 @@ from pathlib import Path
 from django.db import transaction
 
 from concepts.models import ConceptIndexPage, ConceptPage
+from demo import content
+from demo.loader import load_demo
 from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFactory
 from episodes.models import AudioFile, EpisodePage, InterviewPage, ShowPage
 from transcripts.editing import Captions, import_captions
-from website.demo import content
-from website.demo.loader import load_demo
 
 
 def import_lines(audio: AudioFile, lines: list[tuple[int, int, str]], *, speaker: str = "") -> None:

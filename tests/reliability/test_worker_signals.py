@@ -9,7 +9,7 @@ import threading
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from website.management.commands.db_worker import Worker
+from operations.management.commands.db_worker import Worker
 
 from .tasks import record_run, runs
 

@@ -263,7 +263,7 @@ def test_forms_of_a_word_are_counted_as_one(forms):
 
 # The admin page
 
-URL_NAME = "episodes_suggest_chapters"
+URL_NAME = "transcripts_suggest_chapters"
 
 
 @pytest.fixture(scope="module")

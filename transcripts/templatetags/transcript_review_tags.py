@@ -1,4 +1,4 @@
-"""Template tags of the transcript review in the admin, also used by the episode's transcript panel."""
+"""Template tags of the transcript review in the admin, and the transcript panel of an episode's edit form."""
 
 from django import template
 
@@ -17,3 +17,16 @@ def segment_time(ms) -> str:
 def can_review_transcripts(user) -> bool:
     """Whether ``user`` may correct, import and re-run transcripts."""
     return bool(user and user.has_perm("transcripts.change_transcript"))
+
+
+@register.inclusion_tag("transcripts/panels/transcript_status.html")
+def transcript_status_panel(page, audio, request):
+    """The Transcript panel of an episode's edit form (``episodes.panels.TranscriptStatusPanel`` holds its
+    place): the status of the audio's transcript, links to review it and, once it is done, to suggest
+    chapters. The episodes app reaches this app only through this tag."""
+    return {
+        "page": page,
+        "audio": audio,
+        "transcript": getattr(audio, "transcript", None) if audio else None,
+        "request": request,
+    }

@@ -22,6 +22,11 @@ INSTALLED_APPS = [
     "transcripts",
     "concepts",
     "search",
+    # Infrastructure, below the domain apps (operations before django_tasks_db, whose db_worker it
+    # replaces), and the demo content, which loads every app's pages and so sits on top beside website.
+    "operations",
+    "pagecache",
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.search_promotions",
@@ -51,14 +56,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Refuses an oversized body before anything reads it (the CSRF check does); see website/request_limits.py.
-    "website.request_limits.RequestBodyLimitMiddleware",
+    # Refuses an oversized body before anything reads it (the CSRF check does); see
+    # operations/request_limits.py.
+    "operations.request_limits.RequestBodyLimitMiddleware",
     # Production puts WhiteNoise here (static files first). The page cache comes before the session, CSRF
     # and messages middleware so that it sees the cookies and Vary headers they add.
-    "website.caching.PageCacheMiddleware",
+    "pagecache.caching.PageCacheMiddleware",
     # Inside the page cache, so that a cached page keeps the policy it was made with (the embed page's own).
     "csp.middleware.CSPMiddleware",
-    "website.security.UserFileHeadersMiddleware",
+    "operations.security.UserFileHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,7 +140,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The largest audio file an editor may upload, in bytes. Two hours of 128 kbit/s MP3 is about 115 MB.
 AUDIO_MAX_UPLOAD_BYTES = env.int("AUDIO_MAX_UPLOAD_BYTES", default=300 * 1024 * 1024)
 
-# No request's body may be larger (website/request_limits.py): a larger one is refused with 413 from its
+# No request's body may be larger (operations/request_limits.py): a larger one is refused with 413 from its
 # declared length, before it is read. Audio is the largest upload; the default leaves room for its form.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=AUDIO_MAX_UPLOAD_BYTES + 10 * 1024 * 1024)
 
@@ -159,7 +165,7 @@ TRANSCRIPTION_RETRY_DELAYS = env.list("TRANSCRIPTION_RETRY_DELAYS", cast=int, de
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
 # The scheduler deletes finished task results older than this.
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
-# `manage.py healthcheck --worker` fails when a queued job has waited longer than this (website/health.py).
+# `manage.py healthcheck --worker` fails when a queued job has waited longer than this (operations/health.py).
 HEALTH_MAX_WAIT_SECONDS = env.int("HEALTH_MAX_WAIT_SECONDS", default=900)
 
 # Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
@@ -174,7 +180,7 @@ TASKS = {
     },
 }
 
-# Whole public pages for anonymous visitors are kept this many seconds in the cache (website/caching.py),
+# Whole public pages for anonymous visitors are kept this many seconds in the cache (pagecache/caching.py),
 # purged whenever anything they show changes; 0 turns the page cache off (development and tests; production
 # turns it on when CACHE_URL names a shared cache). Browsers and CDNs may keep a page PAGE_CACHE_MAX_AGE.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
@@ -183,7 +189,7 @@ PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
 # Content Security Policy (django-csp) for the site's pages: our scripts and styles are files, never inline,
 # so nothing needs 'unsafe-inline' (tests/website/test_security_headers.py holds every template to it).
 # The two admins load their own inline code and are left out. User files (audio, transcripts, documents,
-# media) get "default-src 'none'" instead (website/security.py); the embed page sends its own
+# media) get "default-src 'none'" instead (operations/security.py); the embed page sends its own
 # frame-ancestors. Extra hosts come from the environment: CSP_MEDIA_HOSTS for images and audio on a CDN
 # (production adds the object storage's own host), CSP_FRAME_HOSTS for videos editors embed in rich text.
 CSP_MEDIA_HOSTS = env.list("CSP_MEDIA_HOSTS", default=[])

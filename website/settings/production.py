@@ -50,7 +50,7 @@ STORAGES = {
 }
 
 # Media (audio, images, documents) on S3-compatible object storage when a bucket is named, so that several
-# web and worker machines share it; otherwise in MEDIA_ROOT on this machine. See website/storage.py.
+# web and worker machines share it; otherwise in MEDIA_ROOT on this machine. See operations/storage.py.
 MEDIA_STORAGE = env.str(
     "MEDIA_STORAGE", default="s3" if env.str("AWS_STORAGE_BUCKET_NAME", "") else "filesystem"
 )
@@ -74,7 +74,7 @@ if MEDIA_STORAGE == "s3":
         "default_acl": None,  # the bucket's policy decides; objects are never made public one by one
     }
     STORAGES["default"] = {
-        "BACKEND": "website.storage.MediaStorage",
+        "BACKEND": "operations.storage.MediaStorage",
         "OPTIONS": {name: value for name, value in _s3.items() if value is not None},
     }
     # The bucket answers Range requests itself: the audio view checks access, then redirects there.

@@ -3,10 +3,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.loader import DemoError, load_demo
+from demo.login import access_lines, ensure_demo_admin
+from demo.synthesis import SynthesisError, make_demo_audio
 from episodes.audioinfo import AudioError
-from website.demo.loader import DemoError, load_demo
-from website.demo.login import access_lines, ensure_demo_admin
-from website.demo.synthesis import SynthesisError, make_demo_audio
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         only.add_argument(
             "--make-audio-only",
             action="store_true",
-            help="Only speak the demo scripts again into website/demo/audio/ (needs espeak-ng and ffmpeg).",
+            help="Only speak the demo scripts again into demo/audio/ (needs espeak-ng and ffmpeg).",
         )
         parser.add_argument(
             "--force",

@@ -28,9 +28,9 @@ from wagtail.images import get_image_model
 
 from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFactory
 from episodes.models import AudioFile
+from operations.storage import MediaStorage
 from tests.audio import speech
 from transcripts.models import Transcript
-from website.storage import MediaStorage
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def s3(settings, s3_endpoint):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "website.storage.MediaStorage",
+            "BACKEND": "operations.storage.MediaStorage",
             "OPTIONS": {
                 "bucket_name": BUCKET,
                 "endpoint_url": s3_endpoint,
@@ -272,7 +272,7 @@ def test_production_settings_choose_object_storage_from_the_environment(s3_endpo
 
     on_s3 = production_settings(AWS_STORAGE_BUCKET_NAME=BUCKET, AWS_S3_ENDPOINT_URL=s3_endpoint)
     storage = on_s3["storages"]["default"]
-    assert storage["BACKEND"] == "website.storage.MediaStorage"
+    assert storage["BACKEND"] == "operations.storage.MediaStorage"
     assert storage["OPTIONS"] == {
         "bucket_name": BUCKET,
         "endpoint_url": s3_endpoint,

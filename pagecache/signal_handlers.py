@@ -1,20 +1,21 @@
-"""Purging the page cache (``website.caching``) whenever something a public page shows may have changed.
+"""Purging the page cache (``pagecache.caching``) whenever something a public page shows may have changed.
 
 The rule is "purge when in doubt": a purge only costs re-rendering pages, a missed one shows visitors an
 old page for up to PAGE_CACHE_SECONDS. Saves that change no public page are left out on purpose: a draft
 (a new revision), task results, sessions, form submissions, search hit counts.
+
+Pages, sites, images, view restrictions, search promotions and settings are watched here. The apps above
+this one declare their own models that pages show with :func:`watch` (episodes: people and audio files;
+transcripts: transcripts; concepts: mentions), as this app imports none of them.
 """
 
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 from django_tasks.signals import task_finished
-from wagtail import hooks
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
-
-from transcripts.transcribing import TRANSCRIPT_CHANGED_HOOK
 
 from .caching import purge
 
@@ -45,11 +46,8 @@ QUIET_TASKS = frozenset(
 
 
 def watched_models() -> tuple[type, ...]:
-    """Models whose rows pages show (besides pages themselves, which have their own rule)."""
-    from concepts.models import Mention
-    from episodes.models import AudioFile, Person
-    from transcripts.models import Transcript
-
+    """Models whose rows pages show (besides pages themselves, which have their own rule), other than
+    those the apps above declare with ``watch``."""
     settings_models = [m for m in apps.get_models() if issubclass(m, BaseSiteSetting | BaseGenericSetting)]
     try:
         from wagtail.contrib.search_promotions.models import SearchPromotion
@@ -58,10 +56,6 @@ def watched_models() -> tuple[type, ...]:
     else:
         promotions = [SearchPromotion]
     return (
-        AudioFile,
-        Person,
-        Transcript,
-        Mention,
         PageViewRestriction,
         Site,
         get_image_model(),
@@ -93,20 +87,21 @@ def task_done(sender, task_result, **kwargs):
         purge()
 
 
-def transcript_changed(transcript):
-    purge()
-
-
 _watched: tuple[type, ...] = ()
 
 
-def register_signal_handlers():
+def watch(*models: type) -> None:
+    """Purge the page cache whenever a row of one of these models is saved or deleted: for an app whose
+    models public pages show. Call it from the app's ``AppConfig.ready``."""
     global _watched
-    _watched = watched_models()
+    _watched = (*_watched, *(model for model in models if model not in _watched))
+
+
+def register_signal_handlers():
+    watch(*watched_models())
     # Without a sender: pages are many models, and the check is one isinstance.
     post_save.connect(model_changed, dispatch_uid="website-page-cache-save")
     post_delete.connect(model_changed, dispatch_uid="website-page-cache-delete")
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(page_changed, dispatch_uid=f"website-page-cache-{id(signal)}")
     task_finished.connect(task_done, dispatch_uid="website-page-cache-task")
-    hooks.register(TRANSCRIPT_CHANGED_HOOK, transcript_changed)

@@ -29,7 +29,7 @@ JOBS = [
     # Mark FAILED the task results that those dead workers left RUNNING, so that the queue tells the truth.
     ("transcripts.recovery.fail_lost_transcription_tasks", 0),
     # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
-    ("website.management.commands.scheduler.prune_task_results", 60 * 60),
+    ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
     # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
     ("search.indexing.prune_stale_entries", 24 * 60 * 60),
 ]
@@ -81,16 +81,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
 
-        from transcripts.transcribing import lease_seconds
-
         if not once:
             logger.info("Scheduler started: %s every %g s", ", ".join(name for name, *_ in jobs), interval)
-            if interval >= lease_seconds():
+            # Read from the setting, not from the transcripts app: this app imports none above it.
+            lease = settings.TRANSCRIPTION_LEASE_SECONDS
+            if interval >= lease:
                 logger.warning(
                     "SCHEDULER_INTERVAL_SECONDS (%g) is not shorter than TRANSCRIPTION_LEASE_SECONDS (%s): "
                     "work of a dead worker waits longer than it needs to.",
                     interval,
-                    lease_seconds(),
+                    lease,
                 )
         last_run: dict[str, float] = {}
         failed = []

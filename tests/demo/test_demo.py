@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from wagtail.models import Page, PageLogEntry, Revision, Site
 
 from concepts.models import ConceptPage, Mention
+from demo import concepts, content
+from demo.synthesis import AUDIO_DIR, chapter_problems, speak_episode
 from episodes.audioinfo import inspect_audio
 from episodes.models import AudioFile, Chapter, InterviewPage, Person, ShowPage
-from website.demo import concepts, content
-from website.demo.synthesis import AUDIO_DIR, chapter_problems, speak_episode
 from website.models import FeedbackFormField, FeedbackFormPage
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +156,7 @@ def test_a_failure_part_way_leaves_no_content_and_no_stored_audio(
 
 
 def test_missing_demo_audio_is_explained(home_page, login_file, tmp_path, monkeypatch):
-    monkeypatch.setattr("website.demo.loader.AUDIO_DIR", tmp_path / "no-audio")
+    monkeypatch.setattr("demo.loader.AUDIO_DIR", tmp_path / "no-audio")
 
     with pytest.raises(CommandError, match="make demo-audio"):
         load_demo(login_file)
@@ -209,7 +209,7 @@ def test_it_refuses_to_run_without_debug_unless_forced(home_page, login_file, se
 
 
 def test_make_audio_only_says_what_to_install_when_a_tool_is_missing(monkeypatch, login_file):
-    monkeypatch.setattr("website.demo.synthesis.shutil.which", lambda tool: None)
+    monkeypatch.setattr("demo.synthesis.shutil.which", lambda tool: None)
     with pytest.raises(CommandError, match="espeak-ng is not installed"):
         load_demo(login_file, make_audio_only=True)
 

@@ -150,5 +150,5 @@ def make_demo_audio(folder: Path = AUDIO_DIR, log: Callable[[str], None] = print
         )
         problems += chapter_problems(episode, result.duration_ms)
     if problems:
-        raise SynthesisError("Fix the chapter times in website/demo/content.py: " + "; ".join(problems))
+        raise SynthesisError("Fix the chapter times in demo/content.py: " + "; ".join(problems))
     return spoken

@@ -25,13 +25,13 @@ served only while that generation is current: one ``get_many`` per request reads
 the transaction commits, so that no request can render the old data under the new generation. It runs
 when a page is published, unpublished, moved, deleted or saved live; when a person, audio file, transcript,
 concept mention, view restriction, site, image, search promotion or site setting changes; when a
-transcript's segments change (``transcript_changed`` hook); and when a background task finishes (concept
-linking and search indexing write in bulk, without model signals; Wagtail re-indexes a page on every save,
-so even a draft saved on a live page purges once that task has run). A draft by itself does not purge.
-See ``website.signal_handlers``; a new model that pages show belongs in its list. One generation for the
-whole site is simple and never stale, at the cost of a cold cache after each change: right for a podcast
-site that publishes a few times a week. A request that started before a purge stores its page under the
-old generation, where nobody reads it.
+transcript's segments change (``transcripts.transcribing.transcript_changed``); and when a background
+task finishes (concept linking and search indexing write in bulk, without model signals; Wagtail re-indexes
+a page on every save, so even a draft saved on a live page purges once that task has run). A draft by
+itself does not purge. See ``pagecache.signal_handlers``: an app declares a model that pages show with
+``watch()``. One generation for the whole site is simple and never stale, at the cost of a cold cache
+after each change: right for a podcast site that publishes a few times a week. A request that started
+before a purge stores its page under the old generation, where nobody reads it.
 
 **Headers.** Stored and cached responses carry ``Cache-Control: public, max-age=PAGE_CACHE_MAX_AGE``
 (default 60 s: how long a browser or CDN may show a page after a change) and ``X-Cache: hit``, ``miss``
@@ -272,7 +272,7 @@ def check_shared_cache(app_configs, **kwargs):
                 "PAGE_CACHE_SECONDS.",
                 hint="Set CACHE_URL to a shared cache (e.g. redis://127.0.0.1:6379/1), or "
                 "PAGE_CACHE_SECONDS=0.",
-                id="website.W001",
+                id="pagecache.W001",
             )
         ]
     return []

@@ -8,14 +8,14 @@ runs, recording the task's result fails, recording that failure fails too, and t
 traceback, leaving the task RUNNING for ever: the work was done, nothing says so, and nothing runs it
 again. Its main loop exits the same way when the database cannot be reached.
 
-This command replaces it under the same name (the ``website`` app comes before ``django_tasks_db`` in
+This command replaces it under the same name (the ``operations`` app comes before ``django_tasks_db`` in
 INSTALLED_APPS), so the Procfile, the systemd units and the docs keep ``manage.py db_worker``. It adds:
 
 - a task's result (successful or failed) is recorded again on a fresh connection until the database
   answers: the task itself is not run again;
 - when looking for work fails on the database, the worker logs it, waits and looks again.
 
-Both wait a little longer each time, up to ten seconds between attempts (website/reconnecting.py). Errors
+Both wait a little longer each time, up to ten seconds between attempts (operations/reconnecting.py). Errors
 that are not about reaching the database (a missing table, say) still stop the worker.
 
 And a first SIGTERM (a deploy, ``systemctl stop``) always lets the worker finish the task it has claimed:
@@ -28,7 +28,7 @@ import time
 
 from django_tasks_db.management.commands import db_worker
 
-from website.reconnecting import DATABASE_UNREACHABLE, MAX_DELAY, delays, reconnect, retrying
+from operations.reconnecting import DATABASE_UNREACHABLE, MAX_DELAY, delays, reconnect, retrying
 
 logger = logging.getLogger("django_tasks_db.reconnect")  # shown by db_worker's own log handler
 

@@ -1,14 +1,14 @@
 """``manage.py healthcheck [--worker]``: exit 0 when healthy, 1 with the reason on stderr otherwise.
 
 For systemd (``ExecStartPost``/a timer), Docker ``HEALTHCHECK`` and Kubernetes ``exec`` probes. The checks
-themselves live in ``website.health``; this prints the same JSON report as ``/health/``.
+themselves live in ``operations.health``; this prints the same JSON report as ``/health/``.
 """
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from website import health
+from operations import health
 
 
 class Command(BaseCommand):

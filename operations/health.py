@@ -5,7 +5,7 @@ query and the cache stores and returns a value, and 503 naming the part that fai
 reports the task queue: jobs waiting, how long the oldest has waited, jobs running, per queue, and what is
 known of the workers. Only counts and ages: no host names, no error messages (those go to the log).
 
-``manage.py healthcheck --worker`` (website/management/commands/healthcheck.py) fails when the oldest
+``manage.py healthcheck --worker`` (operations/management/commands/healthcheck.py) fails when the oldest
 waiting job has waited longer than ``HEALTH_MAX_WAIT_SECONDS``: the workers are stuck, dead or too few.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 OK, ERROR = "ok", "error"
 CACHE_KEY = "health:ping"
+# Wagtail hook: ``fn() -> dict`` of counts an app adds to the workers' report (the transcripts app:
+# ``stalled_transcriptions``), so that this app imports none of those it reports on.
+WORKER_REPORT_HOOK = "health_worker_report"
 
 
 def max_wait_seconds() -> int:
@@ -108,12 +110,11 @@ def queue_report(queue_names: list[str] | None = None) -> dict:
 
 def worker_report() -> dict:
     """What the database knows of the workers: how many are busy (distinct worker ids on running jobs),
-    how long ago any job last finished, and transcriptions whose worker stopped beating (the scheduler
-    queues those again)."""
+    how long ago any job last finished, and what ``WORKER_REPORT_HOOK`` functions add (transcriptions
+    whose worker stopped beating, which the scheduler queues again)."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
-
-    from transcripts.models import Transcript
+    from wagtail import hooks
 
     now = timezone.now()
     busy = set()
@@ -123,13 +124,10 @@ def worker_report() -> dict:
         if worker_ids:
             busy.add(worker_ids[-1])  # the worker that took the job last
     last_finished = DBTaskResult.objects.aggregate(last=Max("finished_at"))["last"]
-    lease = timedelta(seconds=settings.TRANSCRIPTION_LEASE_SECONDS)
-    stalled = Transcript.objects.filter(status=Transcript.RUNNING, heartbeat_at__lt=now - lease).count()
-    return {
-        "busy": len(busy),
-        "last_finished_seconds": _seconds_since(last_finished, now),
-        "stalled_transcriptions": stalled,
-    }
+    report = {"busy": len(busy), "last_finished_seconds": _seconds_since(last_finished, now)}
+    for counts in hooks.get_hooks(WORKER_REPORT_HOOK):
+        report.update(counts())
+    return report
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The page cache (website/caching.py): anonymous visitors get stored pages; nobody gets a draft, a preview,
+"""The page cache (pagecache/caching.py): anonymous visitors get stored pages; nobody gets a draft, a preview,
 a private page or someone else's page; whatever changes a page purges it.
 
 Purges run after the transaction commits, and pytest-django's ``db`` keeps each test in one transaction:
@@ -18,11 +18,11 @@ from concepts.models import Mention
 from concepts.tasks import link_transcript_task
 from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
 from episodes.models import EpisodePerson
+from pagecache import caching
 from tests.audio import tone
 from transcripts.editing import correct_segments
 from transcripts.models import Segment, Transcript
 from transcripts.transcribing import transcript_changed
-from website import caching
 from website.models import FeedbackFormField, FeedbackFormPage
 
 pytestmark = pytest.mark.django_db

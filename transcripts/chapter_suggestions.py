@@ -1,14 +1,12 @@
 """Chapters suggested from the episode's transcript, for the editor to accept or not, in a new draft.
 
-The suggestions come from the transcripts app through a Wagtail hook (``CHAPTER_SUGGESTIONS_HOOK``), so
-that this app does not import that one; the method is described in ``transcripts/chapters.py``. What the
-editor ticks is added to the page's latest revision and saved as a new draft: nothing is published, and a
-chapter is never added at a time where the draft already has one.
+The method is described in ``chapters.py``. What the editor ticks is added to the page's latest revision
+and saved as a new draft (``episodes.publishing.add_chapters_to_draft``): nothing is published, and a
+chapter is never added at a time where the draft already has one. The episode's Transcript panel links
+here (``transcript_review_tags.transcript_status_panel``).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from django import forms
 from django.contrib import messages
@@ -18,46 +16,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
-from wagtail import hooks
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.pages.utils import get_breadcrumbs_items_for_page
 
-from .fields import format_timestamp
-from .models import Chapter, EpisodePage
+from episodes.fields import format_timestamp
+from episodes.models import Chapter, EpisodePage
+from episodes.publishing import add_chapters_to_draft
 
-# Wagtail hook: ``fn(transcript) -> [suggestion, ...]`` for a finished transcript, each suggestion with
-# ``start_ms``, ``title`` and ``keywords``, first at 0. The transcripts app registers one.
-CHAPTER_SUGGESTIONS_HOOK = "podcast_chapter_suggestions"
+from .chapters import Suggestion, suggest_chapters
+from .models import Transcript
+
 MAX_SUGGESTIONS = 50
-
-
-def add_chapters_to_draft(
-    page: EpisodePage, chapters: Iterable[tuple[int, str]], user
-) -> tuple[int, list[int]]:
-    """Add ``(start_ms, title)`` chapters to the page's latest revision and save it as a new draft.
-
-    Returns how many were added and the start times skipped because the draft (or an earlier item of
-    ``chapters``) already has a chapter there. No revision is made when nothing is added. The live page is
-    not touched: ``save_revision`` stores the chapters in the revision only.
-    """
-    draft = page.get_latest_revision_as_object()
-    existing = list(draft.chapters.all())
-    taken = {chapter.start_ms for chapter in existing}
-    added, skipped = [], []
-    for start_ms, title in chapters:
-        if start_ms in taken:
-            skipped.append(start_ms)
-            continue
-        taken.add(start_ms)
-        added.append(Chapter(start_ms=start_ms, title=title))
-    if added:
-        # Chapters are listed by time; number them so that the editor's inline panel shows that order.
-        ordered = sorted(existing + added, key=lambda chapter: chapter.start_ms)
-        for number, chapter in enumerate(ordered):
-            chapter.sort_order = number
-        draft.chapters = ordered
-        draft.save_revision(user=user, log_action=True)
-    return len(added), skipped
 
 
 class ChapterChoiceForm(forms.Form):
@@ -95,17 +64,15 @@ ChapterChoiceFormSet = forms.formset_factory(
 )
 
 
-def suggest_for(transcript) -> list | None:
-    """The suggestions of the first registered hook, or None when no app offers any."""
-    for suggest in hooks.get_hooks(CHAPTER_SUGGESTIONS_HOOK):
-        return list(suggest(transcript))[:MAX_SUGGESTIONS]
-    return None
+def suggest_for(transcript: Transcript) -> list[Suggestion]:
+    """Chapters proposed from a finished transcript, at most ``MAX_SUGGESTIONS``, the first at 0."""
+    return suggest_chapters(transcript.segments.only("start_ms", "end_ms", "text"))[:MAX_SUGGESTIONS]
 
 
 class SuggestChaptersView(WagtailAdminTemplateMixin, TemplateView):
     """Lists the chapters suggested for an episode; those the editor ticks go into a new draft."""
 
-    template_name = "episodes/admin/chapter_suggestions.html"
+    template_name = "transcripts/admin/chapter_suggestions.html"
     page_title = "Suggested chapters"
     header_icon = "list-ol"
 
@@ -130,9 +97,8 @@ class SuggestChaptersView(WagtailAdminTemplateMixin, TemplateView):
         return reverse("wagtailadmin_pages:edit", args=[self.page.pk])
 
     @cached_property
-    def transcript(self):
+    def transcript(self) -> Transcript | None:
         audio = self.draft.audio
-        # Through the audio's reverse relation: this app does not import the transcripts app.
         return getattr(audio, "transcript", None) if audio else None
 
     def transcript_problem(self) -> str:
@@ -140,7 +106,7 @@ class SuggestChaptersView(WagtailAdminTemplateMixin, TemplateView):
         if not self.draft.audio:
             return "Chapters are suggested from the transcript: choose the episode's audio and save first."
         transcript = self.transcript
-        if transcript is None or transcript.status != "done":
+        if transcript is None or transcript.status != Transcript.DONE:
             status = transcript.get_status_display().lower() if transcript else "not started"
             return (
                 f"Chapters can be suggested once the transcript is done (it is {status}); "
@@ -163,9 +129,6 @@ class SuggestChaptersView(WagtailAdminTemplateMixin, TemplateView):
 
     def get(self, request, page_id: int):
         suggestions = suggest_for(self.transcript)
-        if suggestions is None:
-            messages.warning(request, "Chapter suggestions need the transcripts app, which is not installed.")
-            return redirect(self.edit_url)
         taken = {chapter.start_ms: chapter.title for chapter in self.draft.chapters.all()}
         fresh = [suggestion for suggestion in suggestions if suggestion.start_ms not in taken]
         formset = ChapterChoiceFormSet(
