@@ -16,7 +16,6 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from concepts.models import ConceptIndexPage, ConceptPage, RelatedConcept
-from episodes.fields import parse_timestamp
 from episodes.models import (
     AudioFile,
     Chapter,
@@ -31,6 +30,7 @@ from episodes.models import (
     ShowPage,
 )
 from episodes.publishing import add_page, discard_stored_file
+from episodes.timecodes import parse_timecode
 from episodes.uploads import create_audio_file
 
 from . import concepts, content
@@ -166,7 +166,7 @@ class _Loader:
                 episode.people.add(EpisodePerson(person=people[key], role=role))
             for mark in text.chapters:
                 episode.chapters.add(
-                    Chapter(start_ms=parse_timestamp(mark.start), title=mark.title, url=mark.url)
+                    Chapter(start_ms=parse_timecode(mark.start), title=mark.title, url=mark.url)
                 )
             return episode
 

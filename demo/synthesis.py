@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from episodes.audioinfo import inspect_audio
-from episodes.fields import format_timestamp, parse_timestamp
+from episodes.timecodes import format_timecode, parse_timecode
 
 from . import content
 
@@ -54,7 +54,7 @@ def require(tool: str) -> str:
 def chapter_problems(episode: content.DemoEpisode, duration_ms: int) -> list[str]:
     """What is wrong with the episode's chapter marks for audio of ``duration_ms``; empty when all fit."""
     problems = []
-    starts = [parse_timestamp(mark.start) for mark in episode.chapters]
+    starts = [parse_timecode(mark.start) for mark in episode.chapters]
     if starts and starts[0] != 0:
         problems.append(f"{episode.slug}: the first chapter should start at 0:00")
     if starts != sorted(starts):
@@ -63,7 +63,7 @@ def chapter_problems(episode: content.DemoEpisode, duration_ms: int) -> list[str
         if start >= duration_ms:
             problems.append(
                 f"{episode.slug}: chapter {mark.title!r} starts at {mark.start}, after the end of the "
-                f"audio ({format_timestamp(duration_ms)})"
+                f"audio ({format_timecode(duration_ms, precision='auto')})"
             )
     return problems
 
@@ -143,11 +143,9 @@ def make_demo_audio(folder: Path = AUDIO_DIR, log: Callable[[str], None] = print
     for episode in content.EPISODES:
         result = speak_episode(episode, folder)
         spoken.append(result)
-        starts = ", ".join(format_timestamp(ms) for ms in result.line_starts_ms)
-        log(
-            f"{result.path.name}: {format_timestamp(result.duration_ms)}, {result.size // 1024} KB; "
-            f"lines start at {starts}"
-        )
+        starts = ", ".join(format_timecode(ms, precision="auto") for ms in result.line_starts_ms)
+        length = format_timecode(result.duration_ms, precision="auto")
+        log(f"{result.path.name}: {length}, {result.size // 1024} KB; lines start at {starts}")
         problems += chapter_problems(episode, result.duration_ms)
     if problems:
         raise SynthesisError("Fix the chapter times in demo/content.py: " + "; ".join(problems))

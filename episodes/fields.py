@@ -10,15 +10,6 @@ from django.db import models
 from .timecodes import EXAMPLES, Precision, TimecodeError, format_timecode, parse_timecode
 
 
-def format_timestamp(ms: int | None, *, always_hours: bool = False) -> str:
-    """``format_timecode`` under its old name, kept while chapter suggestions and the demo (being moved
-    to other apps) still call it; new code calls ``format_timecode``."""
-    return format_timecode(ms, precision="auto", hours=always_hours)
-
-
-parse_timestamp = parse_timecode  # the same, for the same callers
-
-
 class TimestampFormField(forms.CharField):
     """A time in the audio, typed in any form ``parse_timecode`` reads; cleaned to integer milliseconds.
 

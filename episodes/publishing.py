@@ -6,7 +6,6 @@ revision, a log entry, a published revision when published) as one made inside i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from wagtail.models import Page
 
-from .models import Chapter, EpisodePage, ShowPage
+from .models import EpisodePage, ShowPage
 from .uploads import create_audio_file
 
 
@@ -42,36 +41,6 @@ def add_page(parent: Page, page: Page, *, user=None, publish: bool = False) -> P
         revision.publish(user=user)
         page.refresh_from_db()
     return page
-
-
-def add_chapters_to_draft(
-    page: EpisodePage, chapters: Iterable[tuple[int, str]], user
-) -> tuple[int, list[int]]:
-    """Add ``(start_ms, title)`` chapters to the page's latest revision and save it as a new draft.
-
-    Returns how many were added and the start times skipped because the draft (or an earlier item of
-    ``chapters``) already has a chapter there. No revision is made when nothing is added. The live page is
-    not touched: ``save_revision`` stores the chapters in the revision only. (The transcripts app's chapter
-    suggestions add the chapters an editor picks through this.)
-    """
-    draft = page.get_latest_revision_as_object()
-    existing = list(draft.chapters.all())
-    taken = {chapter.start_ms for chapter in existing}
-    added, skipped = [], []
-    for start_ms, title in chapters:
-        if start_ms in taken:
-            skipped.append(start_ms)
-            continue
-        taken.add(start_ms)
-        added.append(Chapter(start_ms=start_ms, title=title))
-    if added:
-        # Chapters are listed by time; number them so that the editor's inline panel shows that order.
-        ordered = sorted(existing + added, key=lambda chapter: chapter.start_ms)
-        for number, chapter in enumerate(ordered):
-            chapter.sort_order = number
-        draft.chapters = ordered
-        draft.save_revision(user=user, log_action=True)
-    return len(added), skipped
 
 
 def default_summary(show: ShowPage, title: str) -> str:

@@ -1,7 +1,7 @@
 """Chapters suggested from the episode's transcript, for the editor to accept or not, in a new draft.
 
 The method is described in ``chapters.py``. What the editor ticks is added to the page's latest revision
-and saved as a new draft (``episodes.publishing.add_chapters_to_draft``): nothing is published, and a
+and saved as a new draft (``EpisodePage.add_chapters_to_draft``): nothing is published, and a
 chapter is never added at a time where the draft already has one. The episode's Transcript panel links
 here (``transcript_review_tags.transcript_status_panel``).
 """
@@ -19,9 +19,8 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.pages.utils import get_breadcrumbs_items_for_page
 
-from episodes.fields import format_timestamp
 from episodes.models import Chapter, EpisodePage
-from episodes.publishing import add_chapters_to_draft
+from episodes.timecodes import format_timecode
 
 from .chapters import Suggestion, suggest_chapters
 from .models import Transcript
@@ -39,7 +38,7 @@ class ChapterChoiceForm(forms.Form):
     def __init__(self, *args, duration_ms: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if duration_ms is not None:
-            end = format_timestamp(duration_ms)
+            end = format_timecode(duration_ms, precision="auto")
             self.fields["start_ms"].validators.append(
                 MaxValueValidator(duration_ms, message=f"This is after the end of the audio ({end}).")
             )
@@ -54,7 +53,7 @@ class ChapterChoiceForm(forms.Form):
     def start_label(self) -> str:
         start = self["start_ms"].value()
         try:
-            return format_timestamp(int(start), always_hours=True)
+            return format_timecode(int(start), precision="auto", hours=True)
         except (TypeError, ValueError):
             return "?"
 
@@ -137,7 +136,7 @@ class SuggestChaptersView(WagtailAdminTemplateMixin, TemplateView):
         )
         keywords = {s.start_ms: s.keywords for s in fresh}
         already = [
-            (format_timestamp(s.start_ms, always_hours=True), taken[s.start_ms])
+            (format_timecode(s.start_ms, precision="auto", hours=True), taken[s.start_ms])
             for s in suggestions
             if s.start_ms in taken
         ]
@@ -161,10 +160,10 @@ class SuggestChaptersView(WagtailAdminTemplateMixin, TemplateView):
             messages.error(request, "Tick the chapters you want to add.")
             return self.render_to_response(self.get_context_data(formset=formset))
 
-        added, skipped = add_chapters_to_draft(self.page, chosen, request.user)
+        added, skipped = self.page.add_chapters_to_draft(chosen, request.user)
         skipped_text = ""
         if skipped:
-            times = ", ".join(format_timestamp(ms) for ms in skipped)
+            times = ", ".join(format_timecode(ms, precision="auto") for ms in skipped)
             skipped_text = f" Not added, as a chapter already starts there: {times}."
         if added:
             messages.success(

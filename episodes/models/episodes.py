@@ -1,6 +1,8 @@
 """An episode of a show: EpisodePage, and what it lists (people, chapters, soundbites, transcripts kept
 elsewhere)."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -166,6 +168,33 @@ class EpisodePage(SeoMixin, Page):
         context["chapters"] = self.chapters.select_related("image")
         context["soundbites"] = self.soundbites.all()
         return context
+
+    def add_chapters_to_draft(self, chapters: Iterable[tuple[int, str]], user) -> tuple[int, list[int]]:
+        """Add ``(start_ms, title)`` chapters to the page's latest revision and save it as a new draft.
+
+        Returns how many were added and the start times skipped because the draft (or an earlier item of
+        ``chapters``) already has a chapter there. No revision is made when nothing is added. The live page
+        is not touched: ``save_revision`` stores the chapters in the revision only. (The transcripts app's
+        chapter suggestions add the chapters an editor picks through this.)
+        """
+        draft = self.get_latest_revision_as_object()
+        existing = list(draft.chapters.all())
+        taken = {chapter.start_ms for chapter in existing}
+        added, skipped = [], []
+        for start_ms, title in chapters:
+            if start_ms in taken:
+                skipped.append(start_ms)
+                continue
+            taken.add(start_ms)
+            added.append(Chapter(start_ms=start_ms, title=title))
+        if added:
+            # Chapters are listed by time; number them so that the editor's inline panel shows that order.
+            ordered = sorted(existing + added, key=lambda chapter: chapter.start_ms)
+            for number, chapter in enumerate(ordered):
+                chapter.sort_order = number
+            draft.chapters = ordered
+            draft.save_revision(user=user, log_action=True)
+        return len(added), skipped
 
 
 class EpisodePerson(PagePerson):
