@@ -18,16 +18,14 @@ from django.core.cache import cache
 from django.db import connections
 
 from tests.audio import tone
-from tests.e2e.browser import ARTIFACTS, chromium_path, new_context
+from tests.e2e.browser import ARTIFACTS, chromium_or_stop, new_context
 from tests.e2e.content import CLIP_SECONDS
 
 
 @pytest.fixture(scope="package")
 def browser(django_db_setup) -> Iterator:
     """Chromium, started once for the e2e folder and stopped after its last test."""
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Chromium is not installed: `make system-deps` installs it (apt-get install chromium)")
+    executable = chromium_or_stop()
     with _playwright_in_this_thread() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
