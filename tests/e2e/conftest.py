@@ -80,16 +80,10 @@ def clip(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_state(transactional_db) -> Iterator[None]:
     """Each test starts with an empty cache (the live server shares this process's local-memory cache,
-    and ids repeat after a flush, so an entry left by an earlier test could describe another object), and
-    with the search backend chosen again once the test database exists, so that SQLite searches with its
-    FTS5 tables (see tests/search/conftest.py)."""
-    from modelsearch.backends import database
-
+    and ids repeat after a flush, so an entry left by an earlier test could describe another object)."""
     cache.clear()
-    database.USE_SQLITE_FTS = None
     yield
     cache.clear()
-    database.USE_SQLITE_FTS = None
 
 
 @pytest.fixture
