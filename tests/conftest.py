@@ -33,6 +33,19 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _search_backend_chosen_afresh():
+    """Wagtail's database search backend (django-modelsearch) picks its SQLite flavour once per process,
+    in the module-level flag ``USE_SQLITE_FTS``: FTS5 if its tables exist, LIKE queries if not. Picked
+    before the test database is migrated, it would stay on LIKE queries for the whole run. So each test
+    lets it pick again, with the test database in place, as a real site does (a no-op on PostgreSQL)."""
+    from modelsearch.backends import database
+
+    database.USE_SQLITE_FTS = None
+    yield
+    database.USE_SQLITE_FTS = None
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes uploads to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

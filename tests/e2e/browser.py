@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
@@ -16,6 +18,19 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
     )
+
+
+def chromium_or_stop() -> str:
+    """Chromium's path. Without it the browser tests are skipped on a developer's machine, but fail on CI
+    (``CI`` set, as `.ci/run` does): there a missing browser must not turn into a green run that tested
+    no page in a browser."""
+    executable = chromium_path()
+    if executable is None:
+        message = "Chromium is not installed: `make system-deps` installs it (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{message}. On CI (CI={os.environ['CI']}) the browser tests must run.")
+        pytest.skip(message)
+    return executable
 
 
 def new_context(browser, live_server, **options):

@@ -18,16 +18,14 @@ from django.core.cache import cache
 from django.db import connections
 
 from tests.audio import tone
-from tests.e2e.browser import ARTIFACTS, chromium_path, new_context
+from tests.e2e.browser import ARTIFACTS, chromium_or_stop, new_context
 from tests.e2e.content import CLIP_SECONDS
 
 
 @pytest.fixture(scope="package")
 def browser(django_db_setup) -> Iterator:
     """Chromium, started once for the e2e folder and stopped after its last test."""
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Chromium is not installed: `make system-deps` installs it (apt-get install chromium)")
+    executable = chromium_or_stop()
     with _playwright_in_this_thread() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
@@ -82,16 +80,10 @@ def clip(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_state(transactional_db) -> Iterator[None]:
     """Each test starts with an empty cache (the live server shares this process's local-memory cache,
-    and ids repeat after a flush, so an entry left by an earlier test could describe another object), and
-    with the search backend chosen again once the test database exists, so that SQLite searches with its
-    FTS5 tables (see tests/search/conftest.py)."""
-    from modelsearch.backends import database
-
+    and ids repeat after a flush, so an entry left by an earlier test could describe another object)."""
     cache.clear()
-    database.USE_SQLITE_FTS = None
     yield
     cache.clear()
-    database.USE_SQLITE_FTS = None
 
 
 @pytest.fixture

@@ -124,6 +124,29 @@ class Process:
         return self.popen.wait(timeout=timeout)
 
 
+class Pause:
+    """Workers started with ``env=pause.env`` stop at a known point of the first file they transcribe
+    (``at``: "progress", part-way through it, its progress written; or "start") and wait there until
+    ``release()``: the state a test acts on is then reached, and held, whatever the machine's speed. See
+    tests/reliability/pausing.py."""
+
+    def __init__(self, folder: Path, at: str):
+        self.folder = folder
+        folder.mkdir()
+        self.env = {
+            "DJANGO_SETTINGS_MODULE": "tests.reliability.paused_worker_settings",
+            "PAUSE_FOLDER": str(folder),
+            "PAUSE_AT": at,
+        }
+
+    def reached(self) -> int:
+        """How many workers have reached the point (each stops there once, on its first file)."""
+        return len(list(self.folder.glob("reached-*")))
+
+    def release(self) -> None:
+        (self.folder / "go").touch()
+
+
 class Cluster:
     """The processes one test runs. Every one is killed when the test ends, before the test database is
     emptied."""
@@ -144,6 +167,10 @@ class Cluster:
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("TRANSCRIPTION_LEASE_SECONDS", None)
+
+    def pause(self, at: str = "progress") -> Pause:
+        """A new ``Pause`` for workers of this test to stop at (see ``Pause``)."""
+        return Pause(self.folder / f"pause-{len(list(self.folder.glob('pause-*')))}", at)
 
     def _args(self, command) -> list[str]:
         return [sys.executable, "manage.py", *command]

@@ -7,10 +7,14 @@ import time
 
 from django_tasks import task
 
+GATE_WAIT_SECONDS = 120  # a job whose test forgot its gate goes on in the end
+
 
 @task()
-def record_run(log: str, job: int, seconds: float = 0) -> int:
-    """Append one line, ``<job> <worker pid>``, to the file ``log``, then take ``seconds`` more.
+def record_run(log: str, job: int, seconds: float = 0, gate: str | None = None) -> int:
+    """Append one line, ``<job> <worker pid>``, to the file ``log``, then take ``seconds`` more and, given
+    a ``gate``, wait until that file exists (so that a test can hold its workers busy until it has seen
+    what it needs).
 
     One ``write`` on a file opened with O_APPEND: lines written at once by several workers never mix, so
     the file holds exactly one line per run, a second run of a job included.
@@ -22,6 +26,9 @@ def record_run(log: str, job: int, seconds: float = 0) -> int:
         os.close(fd)
     if seconds:
         time.sleep(seconds)
+    deadline = time.monotonic() + GATE_WAIT_SECONDS
+    while gate and not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return job
 
 

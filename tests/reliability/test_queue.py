@@ -58,10 +58,13 @@ def assert_each_job_ran_once(log, jobs) -> None:
     "SQLite serialises the workers' claims with a database lock, and issue 7 asks this of PostgreSQL",
 )
 def test_four_workers_run_two_hundred_jobs_each_once(cluster, tmp_path):
-    log = tmp_path / "runs.log"
+    log, gate = tmp_path / "runs.log", tmp_path / "go"
     jobs = list(range(200))
+    # Every job waits at the gate, which opens once each worker has started one: a worker runs one job at
+    # a time, so the first four jobs are on four workers. Without the gate, the workers that started first
+    # could run all 200 jobs before the last one (slower to start on a busy machine) looked for work.
     for job in jobs:
-        record_run.enqueue(str(log), job, 0.01)
+        record_run.enqueue(str(log), job, 0.01, str(gate))
     names = [f"worker-{n}" for n in range(1, 5)]
     for name in names:
         cluster.start(
@@ -70,11 +73,12 @@ def test_four_workers_run_two_hundred_jobs_each_once(cluster, tmp_path):
             *["--worker-id", name],
         )
 
+    cluster.wait_until(lambda: len(workers(log)) == 4, timeout=90, what="each of four workers to start a job")
+    gate.touch()
     cluster.wait_until(all_finished(len(jobs)), timeout=90, what="four workers to run 200 jobs")
 
     assert_each_job_ran_once(log, jobs)
-    assert len(workers(log)) == 4, "every worker took a share"
-    assert {r.worker_ids[0] for r in results()} == set(names)
+    assert {r.worker_ids[0] for r in results()} == set(names), "every worker took a share"
 
 
 def worker_connections() -> list[int]:

@@ -27,19 +27,21 @@ def texts(transcript) -> list[str]:
 
 
 def test_sigterm_lets_the_worker_finish_its_file_then_stop(cluster, long_speech, clips):
-    stopped = cluster.start_worker("stopped-worker")
+    # The worker holds still part-way through the file until the signal has been handled: were it let
+    # run, a fast one could finish the file, and claim the job queued next, before the signal landed.
+    halfway = cluster.pause("progress")
+    stopped = cluster.start_worker("stopped-worker", env=halfway.env)
     audio = create_audio_file(long_speech, title="Coproduction in health care")  # queued on commit
     transcript = Transcript.objects.get(audio=audio)
 
-    def halfway():
-        status, progress = Transcript.objects.values_list("status", "progress").get(pk=transcript.pk)
-        assert status != Transcript.DONE, "the worker finished before it could be stopped"
-        return status == Transcript.RUNNING and progress > 0
-
-    cluster.wait_until(halfway, timeout=180, what="the worker to report progress")
+    cluster.wait_until(halfway.reached, timeout=180, what="the worker to report progress")
+    status, progress = Transcript.objects.values_list("status", "progress").get(pk=transcript.pk)
+    assert status == Transcript.RUNNING and 0 < progress < 1, (status, progress)
     waiting = Transcript.objects.get(audio=create_audio_file(clips["garden"], title="garden"))
     stopped.expected_to_exit = True
     stopped.popen.send_signal(signal.SIGTERM)
+    cluster.wait_for_output(stopped, "Received Terminated - shutting down gracefully")
+    halfway.release()
 
     # Meanwhile, the same audio transcribed here, start to end, as a clean run would.
     _, results = get_engine().transcribe(audio.file.path, prompt=glossary_prompt())

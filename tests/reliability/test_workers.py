@@ -42,16 +42,14 @@ def assert_segments_numbered_once(transcript):
 
 
 def test_a_worker_killed_mid_file_is_replaced_and_the_file_transcribed_once(cluster, long_speech):
-    killed = cluster.start_worker("killed-worker", lease=LEASE)
+    # The worker holds still once it has reported progress part-way through the file: polling for that
+    # state instead could miss it on a machine or engine fast enough to finish the file between two polls.
+    halfway = cluster.pause("progress")
+    killed = cluster.start_worker("killed-worker", lease=LEASE, env=halfway.env)
     audio = create_audio_file(long_speech, title="Coproduction in health care")  # queued on commit
     transcript = Transcript.objects.get(audio=audio)
 
-    def halfway():
-        status, progress = Transcript.objects.values_list("status", "progress").get(pk=transcript.pk)
-        assert status != Transcript.DONE, "the worker finished before it could be killed"
-        return status == Transcript.RUNNING and progress > 0
-
-    cluster.wait_until(halfway, timeout=180, what="the first worker to report progress")
+    cluster.wait_until(halfway.reached, timeout=180, what="the first worker to report progress")
     killed.kill()
     transcript.refresh_from_db()
     assert (transcript.status, transcript.attempts) == (Transcript.RUNNING, 1)
@@ -101,8 +99,11 @@ def test_a_worker_killed_mid_file_is_replaced_and_the_file_transcribed_once(clus
 
 
 def test_two_workers_share_ten_jobs_and_each_job_runs_once(cluster, clips):
-    cluster.start_worker("worker-1")
-    cluster.start_worker("worker-2")
+    # Each worker holds its first file until both have one: then each has taken a share, however unevenly
+    # the machine schedules them (a worker left waiting could otherwise see the other run all ten).
+    both_busy = cluster.pause("start")
+    cluster.start_worker("worker-1", env=both_busy.env)
+    cluster.start_worker("worker-2", env=both_busy.env)
     transcript_ids = {}
     for word, path in clips.items():
         audio = create_audio_file(path, title=word)  # queued on commit
@@ -114,6 +115,8 @@ def test_two_workers_share_ten_jobs_and_each_job_runs_once(cluster, clips):
         tasks = transcription_tasks()
         return len(tasks) == 2 * len(clips) and all(t.status in FINISHED for t in tasks)
 
+    cluster.wait_until(lambda: both_busy.reached() == 2, timeout=120, what="each worker to take a file")
+    both_busy.release()
     cluster.wait_until(all_finished, timeout=300, what="the workers to run all twenty tasks")
 
     for word, pk in transcript_ids.items():

@@ -36,7 +36,10 @@ MEMORY_BOUND = 300 * 1024 * 1024
 
 
 @pytest.fixture
-def server(transactional_db, tmp_path):
+def server(django_db_serialized_rollback, transactional_db, tmp_path):
+    """The server reads what the test commits (a transactional test); serialized rollback puts back the
+    migrations' rows (site, home page, groups, permissions) that the flush after the test removes, for the
+    transactional tests that follow."""
     with Server(tmp_path) as running:
         yield running
 

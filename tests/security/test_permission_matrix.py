@@ -95,10 +95,6 @@ def hidden_episode(show, audio, key: str, **kwargs) -> tuple[EpisodePage, Transc
 
 
 def build_world(audio_dir, client: Client) -> World:
-    from modelsearch.backends import database
-
-    database.USE_SQLITE_FTS = None  # chosen again now that the tables exist (see tests/search/conftest.py)
-
     home = Site.objects.get(is_default_site=True).root_page.specific
     show = ShowPageFactory(parent=home, title="The Power of Coproduction", slug="coproduction")
     concepts = ConceptIndexPageFactory(parent=home)
@@ -192,7 +188,8 @@ def build_world(audio_dir, client: Client) -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, audio_dir, tmp_path_factory):
-    """The site, built once for every cell and rolled back after the module."""
+    """The site, built once for every cell and rolled back after the module. (Its pages are indexed with
+    the search backend that tests/conftest.py's ``_search_backend_chosen_afresh`` left to pick afresh.)"""
     media = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
         yield build_world(audio_dir, Client())

@@ -24,7 +24,7 @@ from wagtail.admin.models import Admin
 from wagtail.contrib.forms.models import FormSubmission
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, GroupCollectionPermission, Locale, Page, Site
+from wagtail.models import Collection, GroupCollectionPermission, Page, Site
 
 from episodes.models import AudioFile
 from tests.security.streaming import (
@@ -38,7 +38,6 @@ from tests.security.streaming import (
     stream,
 )
 from website.factories import FeedbackFormPageFactory
-from website.models import HomePage
 
 CAP = 5 * 1024 * 1024
 BODY = 50 * 1024 * 1024
@@ -57,36 +56,24 @@ PUBLIC_WORDS = (
 
 
 @pytest.fixture
-def server(transactional_db, tmp_path, monkeypatch):
+def server(django_db_serialized_rollback, transactional_db, tmp_path, monkeypatch):
+    """The server reads what the test commits (a transactional test); the migrations' rows (site, home
+    page, root collection, groups, permissions) are put back before the test, whatever an earlier
+    transactional test's flush removed, and after it for the tests that follow."""
     monkeypatch.setenv("MAX_REQUEST_BODY_BYTES", str(CAP))
     with Server(tmp_path) as running:
         yield running
 
 
 @pytest.fixture
-def site_home(transactional_db) -> Page:
-    """The default site's home page and the root collection: those the migrations made or, when an earlier
-    transactional test's flush has removed them (tests/security/test_hostile_upload.py's do), new ones."""
-    ContentType.objects.clear_cache()  # it may name rows that a flush removed
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is not None:
-        return site.root_page
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    home = Page.add_root(instance=Page(title="Root", slug="root")).add_child(
-        instance=HomePage(title="Home", slug="home")
-    )
-    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-    return home
+def site_home(django_db_serialized_rollback, transactional_db) -> Page:
+    """The default site's home page, as the migrations made it (``serialized_rollback`` puts it back after
+    an earlier transactional test's flush)."""
+    return Site.objects.get(is_default_site=True).root_page
 
 
 def permission(model, codename: str) -> Permission:
-    """One of the permissions post_migrate makes (made again if a flush without it removed them)."""
-    content_type = ContentType.objects.get_for_model(model)
-    return Permission.objects.get_or_create(
-        content_type=content_type, codename=codename, defaults={"name": codename}
-    )[0]
+    return Permission.objects.get(content_type=ContentType.objects.get_for_model(model), codename=codename)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from episodes.models import AudioFile, EpisodePerson, ShowPage
 from episodes.timecodes import format_timecode
 from tests.audio import speech
 from transcripts import transcribing
+from transcripts.engines import EngineError
 from transcripts.models import Segment, Transcript, TranscriptRevision
 from transcripts.transcribing import request_transcription, run_transcription
 
@@ -533,7 +534,7 @@ def test_a_run_that_fails_after_an_import_does_not_mark_the_import_failed(admin_
 
     with (
         hooks.register_temporarily("transcription_vocabulary", import_then_lose_the_file),
-        pytest.raises(Exception),  # noqa: B017 (the engine's error; test_engines checks its type)
+        pytest.raises(EngineError, match="Cannot read .* as audio"),
     ):
         run_transcription(transcript.pk)
 

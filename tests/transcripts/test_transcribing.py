@@ -9,6 +9,7 @@ from episodes.factories import PersonFactory, ShowPageFactory
 from episodes.models import AudioFile
 from episodes.uploads import create_audio_file
 from tests.audio import speech
+from transcripts.engines import EngineError
 from transcripts.models import Transcript
 from transcripts.transcribing import glossary_prompt, request_transcription, run_transcription, vocabulary
 
@@ -84,7 +85,7 @@ def test_a_failed_run_records_the_reason(spoken, django_capture_on_commit_callba
     transcript = Transcript.objects.create(audio=audio, audio_sha256=audio.sha256)
     audio.file.storage.delete(audio.file.name)  # the bytes are gone, e.g. a storage outage
 
-    with pytest.raises(Exception):  # noqa: B017 (the engine's own error type is tested in test_engines)
+    with pytest.raises(EngineError, match="Cannot read .* as audio"):  # the bytes are gone
         run_transcription(transcript.pk)
 
     transcript.refresh_from_db()
@@ -235,7 +236,10 @@ def test_a_failed_run_is_retried_later_on_a_queue_that_can_wait(
     transcript = Transcript.objects.create(audio=audio, audio_sha256=audio.sha256)
     audio.file.storage.delete(audio.file.name)
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception):  # noqa: B017
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(EngineError, match="Cannot read .* as audio"),
+    ):
         run_transcription(transcript.pk)
 
     transcript.refresh_from_db()

@@ -11,8 +11,12 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-# A local .env file is convenient for developers; production sets real environment variables.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local .env file is convenient for developers; production sets real environment variables. Values the
+# environment sets win. DJANGO_ENV_FILE names another file, or none when empty: the test settings set it
+# empty before they import this module, so that a developer's .env never changes what the tests test.
+_env_file = env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env"))
+if _env_file:
+    environ.Env.read_env(_env_file, overwrite=False)
 
 DEBUG = False
 

@@ -1,12 +1,17 @@
 """Fast, isolated settings for the test suite."""
 
 import atexit
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env
+# Before base is imported: no .env file is read (see base.py), whatever a developer keeps in theirs. The
+# processes the tests start (servers, workers) inherit it and ignore .env too.
+os.environ["DJANGO_ENV_FILE"] = ""
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, env  # noqa: E402
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 (tests only)
 DEBUG = False
