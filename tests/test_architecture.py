@@ -1,4 +1,4 @@
-"""Imports run one way (docs/architecture in DESIGN.md): infrastructure <- episodes <- transcripts <- concepts
+"""Imports run one way (docs/architecture.md): infrastructure <- episodes <- transcripts <- concepts
 <- search, with website (the project) and demo (content of every app) on top, beside each other.
 
 Every .py file of every app is parsed (migrations excepted: they refer to other apps' models by label, as

@@ -167,6 +167,20 @@ TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600
 TRANSCRIPTION_RETRY_DELAYS = env.list("TRANSCRIPTION_RETRY_DELAYS", cast=int, default=[60, 600])
 # `manage.py scheduler` runs its periodic jobs this often; keep it well under TRANSCRIPTION_LEASE_SECONDS.
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
+# The scheduler's periodic jobs, in the order they run: (dotted path of a function without arguments, the
+# least number of seconds between two runs; 0 for every round). Listed here, where the project wires its
+# apps together, so that the operations app names no app above it. A job logs what it did itself.
+SCHEDULED_JOBS = [
+    # Queue again the transcripts whose worker stopped beating (killed, machine lost); give up on those
+    # that have used their attempts.
+    ("transcripts.transcribing.requeue_stale", 0),
+    # Mark FAILED the task results that those dead workers left RUNNING, so that the queue tells the truth.
+    ("transcripts.recovery.fail_lost_transcription_tasks", 0),
+    # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
+    ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
+    # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
+    ("search.indexing.prune_stale_entries", 24 * 60 * 60),
+]
 # The scheduler deletes finished task results older than this.
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 # `manage.py healthcheck --worker` fails when a queued job has waited longer than this (operations/health.py).

@@ -20,20 +20,6 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-# The periodic jobs, in the order they run: (dotted path of a function without arguments, the least number
-# of seconds between two runs; 0 for every round). A job logs what it did itself.
-JOBS = [
-    # Queue again the transcripts whose worker stopped beating (killed, machine lost); give up on those
-    # that have used their attempts.
-    ("transcripts.transcribing.requeue_stale", 0),
-    # Mark FAILED the task results that those dead workers left RUNNING, so that the queue tells the truth.
-    ("transcripts.recovery.fail_lost_transcription_tasks", 0),
-    # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
-    ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
-    # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
-    ("search.indexing.prune_stale_entries", 24 * 60 * 60),
-]
-
 
 def prune_task_results() -> None:
     """Delete finished task results older than TASK_RESULT_RETENTION_DAYS (default 14) from every
@@ -75,7 +61,9 @@ class Command(BaseCommand):
             interval = float(getattr(settings, "SCHEDULER_INTERVAL_SECONDS", 60))
         if interval <= 0:
             raise CommandError("--interval must be more than 0 seconds.")
-        jobs = [(path.rsplit(".", 1)[1], import_string(path), every) for path, every in JOBS]
+        jobs = [
+            (path.rsplit(".", 1)[1], import_string(path), every) for path, every in settings.SCHEDULED_JOBS
+        ]
         self.stopping = self.in_round = False
         self.signal_name = ""
         signal.signal(signal.SIGTERM, self._stop)
