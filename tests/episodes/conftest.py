@@ -1,7 +1,9 @@
-"""Fixtures shared by the episodes tests: a local WebSub hub (a real HTTP server on 127.0.0.1)."""
+"""Fixtures shared by the episodes tests: a local WebSub hub, and the old host that import_feed reads (real
+HTTP servers on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,6 +12,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+
+from tests.episodes.feed_server import (
+    CHANNEL,
+    CHAPTERS,
+    FEED_GUID,
+    GUID_1,
+    GUID_2,
+    ITEM_1,
+    ITEM_2,
+    FeedServer,
+    Handler,
+    png,
+)
 
 
 @dataclass
@@ -94,3 +109,32 @@ def make_hub() -> Iterator:
 @pytest.fixture
 def hub(make_hub) -> Hub:
     return make_hub()
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.feed_server = FeedServer(httpd)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.feed_server
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def old_host(server, audio_dir):
+    """The old host's feed with two episodes, their audio, artwork and chapters."""
+    one, two = (audio_dir / "tone.mp3").read_bytes(), (audio_dir / "tone.m4a").read_bytes()
+    server.add("/audio/one.mp3", one, "audio/mpeg")
+    server.add("/audio/two.m4a", two, "audio/mp4")
+    for name, colour in (("show", "teal"), ("one", "orange"), ("amara", "purple")):
+        server.add(f"/art/{name}.png", png(1400 if name == "show" else 400, colour), "image/png")
+    chapters = server.add("/chapters/one.json", json.dumps(CHAPTERS).encode(), "application/json+chapters")
+    items = ITEM_1.format(root=server.root, guid=GUID_1, length=len(one), chapters=chapters) + ITEM_2.format(
+        root=server.root, guid=GUID_2.replace("&", "&amp;"), length=len(two)
+    )
+    feed = CHANNEL.format(root=server.root, feed_guid=FEED_GUID, items=items)
+    server.add("/feed.xml", feed.encode(), "application/rss+xml")
+    return server

@@ -42,7 +42,7 @@ def transcript_section(audio):
     lines = transcript_lines(transcript)
     body = ""
     if lines:
-        # to_html escapes every value it writes (tested in test_formats); the player script finds the
+        # to_html escapes every value it writes (tested in test_format_writers); the player script finds the
         # transcript by data-transcript.
         body = to_html(lines, language=transcript.language)
         body = body.replace('<div class="transcript"', '<div class="transcript" data-transcript', 1)
