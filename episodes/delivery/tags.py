@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import mutagen
+from django.utils import timezone
 from mutagen import id3
 from mutagen.apev2 import delete as delete_apev2
 from mutagen.flac import Picture
@@ -146,7 +147,7 @@ def tags_for(page, audio) -> Tags:
         end = rows[number + 1].start_ms if number + 1 < len(rows) else duration
         chapter_image, chapter_mime = _image_bytes(row.image, CHAPTER_IMAGE_FILTER)
         chapters.append(Chapter(row.start_ms, end, row.title, row.url, chapter_image, chapter_mime))
-    published = page.publication_date.date() if page.publication_date else None
+    published = timezone.localdate(page.publication_date) if page.publication_date else None
     return Tags(
         title=page.title,
         show=show.title if show else "",
@@ -169,13 +170,11 @@ def tags_for(page, audio) -> Tags:
 def _image_bytes(image, spec: str) -> tuple[bytes | None, str]:
     if image is None:
         return None, ""
-    from wagtail.images.exceptions import SourceImageIOError
-
     try:
         rendition = image.get_rendition(spec)
         with rendition.file.open("rb") as file:
             data = file.read()
-    except (SourceImageIOError, OSError):
+    except OSError:  # Wagtail's SourceImageIOError too
         # A lost image file must not hold back the audio; the file goes out without this picture.
         logger.warning("Image %s could not be read; tagging without it", image.pk, exc_info=True)
         return None, ""
