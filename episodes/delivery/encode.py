@@ -288,6 +288,7 @@ def _report(log: str) -> Measurement:
     )
 
 
+_PATH = re.compile(r"\S*/\S*:\s*")
 _NO_SPACE = re.compile(r"No space left on device|Disk quota exceeded", re.IGNORECASE)
 
 
@@ -299,7 +300,8 @@ def _explain(log: str) -> str:
 
 def _unreadable(log: str) -> str:
     lines = [line.strip() for line in log.splitlines() if line.strip() and not line.startswith("  ")]
-    detail = lines[-1][:200] if lines else "no details"
+    # ffmpeg names the file by its path: the editor is told what went wrong, not where the server keeps it.
+    detail = _PATH.sub("", lines[-1])[:200] if lines else "no details"
     return (
         "ffmpeg could not read the audio of the master file, so no file for listeners was made "
         f"(ffmpeg said: {detail}). The master is kept as it is; export it again from your recording "
