@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from mutagen import MutagenError
+from mutagen.mp3 import MP3, BitrateMode
 
 # The rendition must last as long as the master, to this many milliseconds.
 TIMING_TOLERANCE_MS = 50
@@ -87,6 +89,7 @@ class Source:
     sample_rate: int
     channels: int
     bitrate: int | None
+    constant_bitrate: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,24 @@ def probe(path: Path) -> Source:
     if not streams:
         raise EncodeError(_unreadable(done.stderr))
     stream = streams[0]
+    codec = stream.get("codec_name", "")
     return Source(
-        codec=stream.get("codec_name", ""),
+        codec=codec,
         sample_rate=int(stream.get("sample_rate") or 0),
         channels=int(stream.get("channels") or 0),
         bitrate=int(stream["bit_rate"]) if str(stream.get("bit_rate", "")).isdigit() else None,
+        constant_bitrate=codec == "mp3" and _mp3_is_cbr(path),
     )
+
+
+def _mp3_is_cbr(path: Path) -> bool:
+    """mutagen reads the Xing/Info frame: "Info" (LAME, ffmpeg) marks a constant bitrate, "Xing" a variable
+    one; without either, a file whose frames all have one bitrate is CBR by the MPEG headers."""
+    try:
+        info = MP3(path).info
+    except MutagenError:
+        return False
+    return info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN) and round(info.bitrate / 1000) % 8 == 0
 
 
 def measure(
@@ -215,7 +230,7 @@ def is_ready(source: Source, measured: Measurement, targets: Targets) -> bool:
         and source.sample_rate == SAMPLE_RATE
         and source.bitrate is not None
         and source.bitrate in READY_BITRATES
-        and source.bitrate % 8000 == 0  # a CBR bitrate; ffprobe gives a VBR file's average, rarely round
+        and source.constant_bitrate
         and measured.measurable
         and abs(measured.integrated - targets.integrated) <= LOUDNESS_TOLERANCE_LU
         and measured.true_peak <= targets.true_peak

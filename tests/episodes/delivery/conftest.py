@@ -94,4 +94,6 @@ def masters(tmp_path_factory) -> dict[str, Path]:
     # Podcast-ready: on the target, peaks well under the ceiling, 128 kbit/s CBR at 44.1 kHz.
     mp3_128 = ["-c:a", "libmp3lame", "-b:a", "128k"]
     made["ready_mp3"] = _at(speech, folder / "ready.mp3", STEREO_TARGET, 2, mp3_128, ceiling=0.7)
+    vbr = ["-c:a", "libmp3lame", "-q:a", "4"]
+    made["ready_vbr_mp3"] = _at(speech, folder / "ready-vbr.mp3", STEREO_TARGET, 2, vbr, ceiling=0.7)
     return made

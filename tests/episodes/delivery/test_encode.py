@@ -76,6 +76,17 @@ def test_a_podcast_ready_mp3_is_copied_not_encoded_again(masters, tmp_path):
     assert abs(decoded_seconds(output) - decoded_seconds(master)) <= 0.05
 
 
+def test_a_variable_bitrate_mp3_at_the_target_is_encoded_again(masters, tmp_path):
+    """Loud enough, but VBR: players estimate its duration and seek badly, so it is made CBR."""
+    master = masters["ready_vbr_mp3"]
+    output = tmp_path / "rendition.mp3"
+
+    result = encode(master, output, duration_ms=round(decoded_seconds(master) * 1000))
+
+    assert not result.copied
+    assert mutagen.File(output).info.bitrate_mode == BitrateMode.CBR
+
+
 def test_a_real_recording_goes_through_the_encoder(tmp_path):
     """A real meeting recording (not synthetic speech) from the shared speech samples."""
     source = Path("/work/shared/speech/stereo_two_voices.wav")
