@@ -52,10 +52,11 @@ install-whisper: $(VENV)/.runtime ## Install the optional openai-whisper engine 
 	$(BIN)/python -m pip install --quiet -r requirements-whisper.txt
 
 .PHONY: setup
-setup: install ## Migrate, load the demo content and queue any missing transcripts (idempotent)
+setup: install ## Migrate, load the demo content, queue missing transcripts and delivery files (idempotent)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py transcribe --missing
+	$(BIN)/python manage.py prepare_audio --missing
 
 .PHONY: run
 run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000), with demo content

@@ -31,3 +31,18 @@ class TranscriptStatusPanel(Panel):
             context = super().get_context_data(parent_context)
             context["audio"] = getattr(self.instance, "audio", None)
             return context
+
+
+class DeliveryStatusPanel(Panel):
+    """The status of the file listeners get, made from the episode's audio (``episodes.delivery``)."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "episodes/panels/delivery_status.html"
+
+        def get_context_data(self, parent_context=None):
+            from .delivery.admin import status_context
+
+            context = super().get_context_data(parent_context)
+            context.update(status_context(getattr(self.instance, "audio", None)))
+            context["can_retry"] = self.request.user.has_perm("episodes.change_audiofile")
+            return context

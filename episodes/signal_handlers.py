@@ -14,7 +14,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from pagecache.signal_handlers import watch
 
-from .models import AudioFile, EpisodePage, Person, ShowPage
+from .models import AudioFile, AudioRendition, EpisodePage, Person, ShowPage
 from .podcast2 import podcast_guid
 
 
@@ -23,6 +23,16 @@ def delete_audio_file(sender, instance, **kwargs):
     storage, name = instance.file.storage, instance.file.name
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def audio_saved(sender, instance, created=False, raw=False, **kwargs):
+    """A new or replaced master gets its delivery rendition made, once the upload is committed (a
+    rolled-back upload queues nothing). Saving without a new file (a new title) queues nothing."""
+    if raw:
+        return
+    from .delivery.preparing import request_delivery
+
+    transaction.on_commit(lambda: request_delivery(instance))
 
 
 def touch_feeds(show_ids=None) -> None:
@@ -66,6 +76,8 @@ def page_moved(sender, instance, **kwargs):
 
 def register_signal_handlers():
     post_delete.connect(delete_audio_file, sender=AudioFile, dispatch_uid="episodes-delete-audio")
+    post_delete.connect(delete_audio_file, sender=AudioRendition, dispatch_uid="episodes-delete-rendition")
+    post_save.connect(audio_saved, sender=AudioFile, dispatch_uid="episodes-audio-delivery")
     watch(AudioFile, Person)  # pages show them: a change purges the page cache
 
     for signal in (page_published, page_unpublished, post_delete):

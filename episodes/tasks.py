@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .delivery.preparing import requeue_stale, run_delivery
 from .websub import ping_hub_with_retries
 
 
@@ -14,3 +15,12 @@ def ping_hubs_task(hub_url: str, feed_url: str) -> int:
     Returns the number of attempts; raises WebSubError after the last one, so the result is FAILED.
     """
     return ping_hub_with_retries(hub_url, feed_url)
+
+
+@task(queue_name="delivery")
+def prepare_audio_task(rendition_id: int) -> str:
+    """Prepare one delivery rendition (ffmpeg, minutes for a long episode) on its own queue, so that
+    transcription and delivery do not wait on each other."""
+    requeue_stale()  # every run also looks for work a dead worker left behind
+    rendition = run_delivery(rendition_id)
+    return rendition.status if rendition else "skipped"

@@ -14,11 +14,17 @@ class AudioExtensionConverter:
         return value
 
 
+class RenditionExtensionConverter(AudioExtensionConverter):
+    regex = "mp3|m4a|opus"
+
+
 register_converter(AudioExtensionConverter, "audioext")
+register_converter(RenditionExtensionConverter, "renditionext")
 
 app_name = "episodes"
 urlpatterns = [
     path("audio/<int:pk>/<str:digest>.<audioext:extension>", views.serve_audio, name="audio"),
+    path("audio/<int:pk>/r/<str:digest>.<renditionext:extension>", views.serve_rendition, name="rendition"),
     path("feeds/<int:pk>.xml", views.show_feed, name="feed"),
     path("chapters/<int:pk>.json", views.episode_chapters, name="chapters"),
     path("embed/episodes/<int:pk>/", embed.embed_player, name="embed"),

@@ -14,7 +14,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .feeds import CHAPTERS_MIME_TYPE, FEED_MIME_TYPE, chapters_json, get_feed, site_root
-from .models import AudioFile, EpisodePage
+from .models import AudioFile, AudioRendition, EpisodePage
 from .serving import FileRange, RangeNotSatisfiable, parse_range
 
 
@@ -29,12 +29,34 @@ def serve_audio(request, pk, digest, extension):
     audio = get_object_or_404(AudioFile, pk=pk)
     if digest != audio.digest or extension != audio.extension:
         raise Http404("No such audio file")
+    return _serve(request, audio, audio)
+
+
+@require_safe
+def serve_rendition(request, pk, digest, extension):
+    """Serve a delivery rendition of an audio file, as ``serve_audio`` serves the master: same checks, same
+    headers, same ranges. The URL's digest is the rendition's own, so it never serves other bytes; a
+    replaced rendition is served for DELIVERY_GRACE_DAYS (apps mid-download), then it is gone."""
+    rendition = (
+        AudioRendition.objects.servable()
+        .filter(audio_id=pk, format=extension, sha256__startswith=digest)
+        .select_related("audio")
+        .order_by("-pk")
+        .first()
+    )
+    if rendition is None or len(digest) != 16:
+        raise Http404("No such audio file")
+    return _serve(request, rendition.audio, rendition)
+
+
+def _serve(request, audio, served):
+    """``served`` (the master or one of its renditions) once ``audio`` may be heard by this request."""
     if not audio.is_visible_to(request):
         raise Http404("No such audio file")
 
     public = audio.is_public()
     headers = {
-        "Content-Disposition": f'inline; filename="{audio.file.name.rsplit("/", 1)[-1]}"',
+        "Content-Disposition": f'inline; filename="{served.file.name.rsplit("/", 1)[-1]}"',
         "X-Content-Type-Options": "nosniff",
         # Private until published: a cache must not keep audio of a page that may be unpublished.
         "Cache-Control": "public, max-age=3600" if public else "private, no-store",
@@ -43,17 +65,18 @@ def serve_audio(request, pk, digest, extension):
     delivery = settings.AUDIO_DELIVERY
     if delivery == "redirect":
         # Object storage behind a CDN answers ranges itself; the storage URL may be signed and short-lived.
-        response = HttpResponseRedirect(audio.file.url)
+        response = HttpResponseRedirect(served.file.url)
         response["Cache-Control"] = "private, no-store"
         return response
     if delivery == "x-accel-redirect":
-        response = HttpResponse(content_type=audio.content_type, headers=headers)
-        response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT_PREFIX + quote(audio.file.name)
+        response = HttpResponse(content_type=served.content_type, headers=headers)
+        response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT_PREFIX + quote(served.file.name)
         return response
-    return _stream(request, audio, headers)
+    return _stream(request, served, headers)
 
 
 def _stream(request, audio, headers):
+    """``audio``: the master or a rendition (size, sha256, created_at, file, content_type)."""
     size = audio.size
     etag = quote_etag(audio.sha256)
     last_modified = http_date(audio.created_at.timestamp())

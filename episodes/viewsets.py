@@ -15,6 +15,19 @@ class DurationColumn(Column):
         return format_timecode(instance.duration_ms)
 
 
+class DeliveryColumn(Column):
+    """The status of the file listeners get (annotated by ``with_delivery_status``: no query per row)."""
+
+    def get_value(self, instance):
+        from .delivery.admin import status_label
+
+        return status_label(
+            getattr(instance, "delivery_status", None),
+            getattr(instance, "delivery_progress", None),
+            getattr(instance, "delivery_bitrate", None),
+        )
+
+
 class ListenColumn(Column):
     def get_value(self, instance):
         return format_html(
@@ -98,6 +111,7 @@ class AudioFileViewSet(SnippetViewSet):
         "title",
         DurationColumn("duration", label="Duration"),
         "mime_type",
+        DeliveryColumn("delivery", label="For listeners"),
         ListenColumn("listen", label="Listen"),
         "created_at",
     ]
@@ -117,6 +131,11 @@ class AudioFileViewSet(SnippetViewSet):
         "created_at",
         "uploaded_by",
     ]
+
+    def get_queryset(self, request):
+        from .delivery.admin import with_delivery_status
+
+        return with_delivery_status(AudioFile.objects.all())
 
     # The views that receive files refuse one larger than AUDIO_MAX_UPLOAD_BYTES before reading it.
     @property

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.urls import path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
@@ -7,6 +8,15 @@ from .models import EpisodePage, ShowPage
 from .viewsets import AudioFileViewSet, PersonViewSet
 
 register_snippet(AudioFileViewSet)
+
+
+@hooks.register("register_admin_urls")
+def delivery_admin_urls():
+    from .delivery.admin import retry
+
+    return [path("delivery/<int:pk>/retry/", retry, name="episodes_delivery_retry")]
+
+
 register_snippet(PersonViewSet)
 
 

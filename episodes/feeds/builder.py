@@ -25,6 +25,7 @@ from ..models import (
     ShowPage,
     Soundbite,
 )
+from ..models.renditions import enclosures, listed_without_rendition
 from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid, truncate_utf8, xml_safe
 from ..websub import WebSubExtension, hub_urls
 from .richtext import expand_rich_text_many
@@ -191,6 +192,14 @@ def build_feed(show: ShowPage) -> bytes:
 
     episodes = feed_episodes(show)
     rows = list(episodes.values(*EPISODE_FIELDS))
+    # The enclosure is the ready rendition; an episode whose master podcast apps cannot take as it is (WAV,
+    # FLAC, Ogg) waits for it.
+    renditions = enclosures({row["audio_id"] for row in rows})
+    rows = [
+        row
+        for row in rows
+        if row["audio_id"] in renditions or listed_without_rendition(row["audio__extension"])
+    ]
     people = _rows_by_page(EpisodePerson, show, "person__name", "role", "person__link", "person__photo__file")
     has_chapters = set(
         Chapter.objects.filter(page__path__startswith=show.path, page__depth=show.depth + 1)
@@ -216,15 +225,9 @@ def build_feed(show: ShowPage) -> bytes:
         if notes_html:
             fe.content(xml_safe(notes_html))
         fe.pubDate(row["publication_date"])
-        enclosure = (
-            f"{root_url}{audio_path}{row['audio_id']}/{row['audio__sha256'][:16]}.{row['audio__extension']}"
-        )
-        fe.enclosure(
-            enclosure,
-            str(row["audio__size"]),
-            MIME_TYPES.get(row["audio__extension"], row["audio__mime_type"]),
-        )
-        fe.podcast.itunes_duration(round(row["audio__duration_ms"] / 1000))
+        url, length, mime_type, duration_ms = _enclosure(row, renditions.get(row["audio_id"]))
+        fe.enclosure(f"{root_url}{audio_path}{url}", str(length), mime_type)
+        fe.podcast.itunes_duration(round(duration_ms / 1000))
         fe.podcast.itunes_explicit(row["explicit"])
         fe.podcast.itunes_episode_type(row["episode_type"])
         if row["episode_number"]:
@@ -253,6 +256,25 @@ def build_feed(show: ShowPage) -> bytes:
     # When the feed's content last changed, as the signal handlers record it.
     fg.lastBuildDate(show.feed_changed_at or show.last_published_at or timezone.now())
     return fg.rss_str(pretty=True)
+
+
+def _enclosure(row: dict, rendition: dict | None) -> tuple[str, int, str, int]:
+    """(path after "/audio/", length, type, duration in ms) of the episode's enclosure: its ready rendition,
+    else its master."""
+    if rendition is not None:
+        return (
+            f"{row['audio_id']}/r/{rendition['sha256'][:16]}.mp3",
+            rendition["size"],
+            "audio/mpeg",
+            rendition["duration_ms"],
+        )
+    extension = row["audio__extension"]
+    return (
+        f"{row['audio_id']}/{row['audio__sha256'][:16]}.{extension}",
+        row["audio__size"],
+        MIME_TYPES.get(extension, row["audio__mime_type"]),
+        row["audio__duration_ms"],
+    )
 
 
 def transcript_links_from_hooks(page_ids: list[int], root_url: str) -> dict[int, list[tuple]]:

@@ -1,11 +1,13 @@
 from .audio import AudioFile
 from .episodes import Chapter, EpisodePage, EpisodePerson, EpisodeTranscriptLink, Soundbite
 from .interviews import InterviewIndexPage, InterviewPage, InterviewPerson
+from .renditions import AudioRendition
 from .shows import ShowCategory, ShowHost, ShowPage
 from .snippets import Person
 
 __all__ = [
     "AudioFile",
+    "AudioRendition",
     "Chapter",
     "EpisodePage",
     "EpisodePerson",

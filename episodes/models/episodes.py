@@ -15,7 +15,7 @@ from wagtail.search import index
 
 from ..blocks import RelatedContentBlock
 from ..fields import MillisecondsField
-from ..panels import DirectoryChecksPanel, TranscriptStatusPanel
+from ..panels import DeliveryStatusPanel, DirectoryChecksPanel, TranscriptStatusPanel
 from ..seo import SeoMixin, audio_object_ld, iso_duration, people_ld
 from .pages import PagePerson, language_validator, new_guid
 from .shows import ShowPage
@@ -79,6 +79,7 @@ class EpisodePage(SeoMixin, Page):
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
         FieldPanel("audio"),
+        DeliveryStatusPanel(heading="File for listeners"),
         TranscriptStatusPanel(heading="Transcript"),
         FieldPanel("summary"),
         FieldPanel("show_notes"),

@@ -26,7 +26,10 @@ HEALTH_URL = "/health/"
 def database_queue(settings):
     """Tasks go to the database queue (as in production) instead of running at once."""
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "transcription"]}
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "transcription", "delivery"],
+        }
     }
 
 

@@ -250,7 +250,10 @@ def cluster(transactional_db, settings, tmp_path):
     """Start processes with ``cluster.start_worker()`` and ``cluster.start()``; this test process enqueues
     on the database backend as the site does (the test settings otherwise run tasks at once)."""
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "transcription"]}
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "transcription", "delivery"],
+        }
     }
     folder = tmp_path / "processes"
     folder.mkdir()

@@ -80,7 +80,10 @@ def disk_fails(request):
 def queue_on_database(settings):
     """Jobs are queued in the database, as on the site, so that a job queued for nothing would show."""
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "transcription"]}
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "transcription", "delivery"],
+        }
     }
 
 

@@ -16,6 +16,7 @@ from wagtail.models import PageViewRestriction, Site
 
 from concepts.factories import ConceptIndexPageFactory, ConceptPageFactory
 from concepts.linking import link_transcript
+from episodes.delivery.preparing import request_delivery, run_delivery
 from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
 from episodes.models import Chapter, EpisodePage
 from episodes.uploads import AudioFileUploadForm
@@ -116,6 +117,8 @@ def build_world(audio_dir, client: Client) -> World:
         users[role] = user
     users["administrator"] = User.objects.create_superuser("administrator", "admin@example.org", "pw")
 
+    # A FLAC episode enters the feed with its file for listeners (issue 14): prepare it, as a worker would.
+    run_delivery(request_delivery(hidden["unpublished"].audio, enqueue=False).pk)
     # Served while live (the feed is cached), then unpublished: the cached copy must not outlive it.
     assert b"zzunpublishedtitle" in client.get(reverse("episodes:feed", args=[show.pk])).content
     hidden["unpublished"].unpublish()

@@ -136,6 +136,11 @@ def audio_url(key):
     return lambda w: (w.live if key == "live" else w.hidden[key]).audio.url
 
 
+def rendition_url(key):
+    """The unpublished (FLAC) episode's file for listeners: prepared while it was live (issue 14)."""
+    return lambda w: w.hidden[key].audio.renditions.get().url
+
+
 def transcript_url(key, extension="vtt"):
     return lambda w: reverse("transcripts:file", args=[w.transcripts[key].pk, extension])
 
@@ -200,6 +205,7 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
         f"{key} episode audio": (get(audio_url(key)), status)
         for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD)
     },
+    "unpublished episode rendition": (get(rendition_url(UNPUBLISHED)), status),
     **{
         f"{key} transcript (vtt)": (get(transcript_url(key)), status)
         for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD, REPLACED)
@@ -241,6 +247,7 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
     "audio edit": (admin("wagtailsnippets_episodes_audiofile:edit", lambda w: w.live.audio_id), status),
     "audio delete": (admin("wagtailsnippets_episodes_audiofile:delete", lambda w: w.spare_audio.pk), status),
     "audio chooser": (admin("wagtailsnippetchoosers_episodes_audiofile:choose"), status),
+    "delivery try again": (admin("episodes_delivery_retry", lambda w: w.hidden[DRAFT].audio_id), status),
     "people listing": (admin("wagtailsnippets_episodes_person:list"), status),
     "person add": (admin("wagtailsnippets_episodes_person:add"), status),
     "transcripts listing": (admin("transcripts_admin:index"), status),
@@ -280,6 +287,7 @@ MATRIX = {
     "unpublished episode audio":     (404,      OK,        OK,        OK),
     "members episode audio":         (404,      OK,        OK,        OK),
     "password episode audio":        (404,      OK,        OK,        OK),
+    "unpublished episode rendition": (404,      OK,        OK,        OK),
     "live transcript (vtt)":         (OK,       OK,        OK,        OK),
     "draft transcript (vtt)":        (404,      OK,        OK,        OK),
     "unpublished transcript (vtt)":  (404,      OK,        OK,        OK),
@@ -330,6 +338,7 @@ MATRIX = {
     "audio edit":                    (LOGIN,    OK,        OK,        OK),
     "audio delete":                  (LOGIN,    NO,        OK,        OK),
     "audio chooser":                 (LOGIN,    OK,        OK,        OK),
+    "delivery try again":            (LOGIN,    OK,        OK,        OK),
     "people listing":                (LOGIN,    OK,        OK,        OK),
     "person add":                    (LOGIN,    OK,        OK,        OK),
     "transcripts listing":           (LOGIN,    OK,        OK,        OK),

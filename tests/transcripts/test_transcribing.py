@@ -230,7 +230,10 @@ def test_a_failed_run_is_retried_later_on_a_queue_that_can_wait(
     from transcripts.tasks import transcribe_audio
 
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "transcription"]}
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "transcription", "delivery"],
+        }
     }
     audio = create_audio_file(spoken, title="Storage hiccup")
     transcript = Transcript.objects.create(audio=audio, audio_sha256=audio.sha256)

@@ -157,6 +157,21 @@ AUDIO_ACCEL_REDIRECT_PREFIX = env.str("AUDIO_ACCEL_REDIRECT_PREFIX", default="/p
 # WebSub hubs told when a feed changes (comma-separated URLs), e.g. https://pubsubhubbub.appspot.com/
 WEBSUB_HUBS = env.list("WEBSUB_HUBS", default=[])
 
+# Audio delivery (issue 14): listeners get a loudness-normalised MP3 made from the master with ffmpeg.
+# Off, the feed's enclosure is the master as it was uploaded.
+DELIVERY_ENABLED = env.bool("DELIVERY_ENABLED", default=True)
+# Integrated loudness targets (LUFS) of stereo and mono renditions, and the true-peak ceiling (dBTP).
+DELIVERY_LOUDNESS_STEREO = env.float("DELIVERY_LOUDNESS_STEREO", default=-16.0)
+DELIVERY_LOUDNESS_MONO = env.float("DELIVERY_LOUDNESS_MONO", default=-19.0)
+DELIVERY_TRUE_PEAK = env.float("DELIVERY_TRUE_PEAK", default=-1.0)
+# Constant MP3 bitrates (kbit/s).
+DELIVERY_MP3_BITRATE_STEREO = env.int("DELIVERY_MP3_BITRATE_STEREO", default=128)
+DELIVERY_MP3_BITRATE_MONO = env.int("DELIVERY_MP3_BITRATE_MONO", default=64)
+# Days a replaced rendition stays served (apps mid-download) before the scheduler deletes it.
+DELIVERY_GRACE_DAYS = env.int("DELIVERY_GRACE_DAYS", default=7)
+# A RUNNING rendition whose worker has not beaten for this long is queued again (its worker died).
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
+
 # Words the transcription engine should spell as we do, besides show titles, people's names and (later)
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
 TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coproduction"])
@@ -176,6 +191,10 @@ SCHEDULED_JOBS = [
     ("transcripts.transcribing.requeue_stale", 0),
     # Mark FAILED the task results that those dead workers left RUNNING, so that the queue tells the truth.
     ("transcripts.recovery.fail_lost_transcription_tasks", 0),
+    # The same for audio delivery renditions (ffmpeg killed with its worker), and delete the renditions
+    # retired longer than DELIVERY_GRACE_DAYS ago with their files.
+    ("episodes.delivery.preparing.requeue_stale", 0),
+    ("episodes.delivery.preparing.delete_expired", 60 * 60),
     # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
     ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
     # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
@@ -189,12 +208,13 @@ HEALTH_MAX_WAIT_SECONDS = env.int("HEALTH_MAX_WAIT_SECONDS", default=900)
 # Background work goes through Django's tasks API on the database backend. Wagtail's own housekeeping
 # (search and reference index updates, image focal points) and WebSub pings use the "default" queue;
 # transcription, which takes minutes, has its own "transcription" queue so that it can get its own
-# workers (`db_worker --queue-name transcription`). `make run` starts one worker for all queues. Tests
-# switch to the immediate backend (settings/test.py).
+# workers (`db_worker --queue-name transcription`); audio delivery (ffmpeg) has the "delivery" queue, so
+# that transcription and delivery do not wait on each other. `make run` starts one worker for all queues.
+# Tests switch to the immediate backend (settings/test.py).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "transcription"],
+        "QUEUES": ["default", "transcription", "delivery"],
     },
 }
 

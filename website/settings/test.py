@@ -37,7 +37,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "transcription"],
+        "QUEUES": ["default", "transcription", "delivery"],
     }
 }
 

@@ -1,0 +1,324 @@
+"""Making a delivery file from a master with ffmpeg: EBU R128 loudness normalisation in two passes, then a
+constant-bitrate MP3 at 44.1 kHz.
+
+Pass 1 measures the master (``loudnorm=print_format=json``); pass 2 applies the measured values with
+``linear=true``, so the whole file gets one gain where the true-peak limit allows it (loudnorm falls back to
+its dynamic mode by itself when it does not). ffmpeg reads and writes the files: nothing here holds the
+audio in memory, however long the episode. A master that is already podcast-ready (MP3, 44.1 kHz, CBR at
+48 to 192 kbit/s, loudness within 1 LU of the target, true peak under the limit) is not re-encoded: its
+audio stream is copied.
+
+Timing: LAME delays its output by about 1100 samples and pads the end, and records both in the LAME tag of
+the MP3's first (Xing/Info) frame, which ffmpeg writes and decoders use to trim them. The result is
+decoded again after encoding and its duration compared with the master's, so that every ``?t=`` link,
+chapter and transcript time lands on the same word in the rendition.
+
+Every failure is an :class:`EncodeError` whose message is written for the editor.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from mutagen import MutagenError
+from mutagen.mp3 import MP3, BitrateMode
+
+# The rendition must last as long as the master, to this many milliseconds.
+TIMING_TOLERANCE_MS = 50
+# A master within this many LU of the target needs no normalising (EBU R128 allows +-1 LU for live).
+LOUDNESS_TOLERANCE_LU = 1.0
+SAMPLE_RATE = 44100
+READY_BITRATES = range(48_000, 192_001)
+LOUDNESS_RANGE = 11  # loudnorm's LRA target; speech rarely reaches it, so it seldom matters
+
+Progress = Callable[[float], None]
+
+
+class EncodeError(Exception):
+    """The rendition could not be made; the message says why, in words an editor understands."""
+
+
+@dataclass(frozen=True)
+class Targets:
+    integrated: float  # LUFS
+    true_peak: float  # dBTP
+    bitrate: int  # bit/s
+
+    @classmethod
+    def for_channels(cls, channels: int) -> Targets:
+        mono = channels == 1
+        return cls(
+            integrated=float(settings.DELIVERY_LOUDNESS_MONO if mono else settings.DELIVERY_LOUDNESS_STEREO),
+            true_peak=float(settings.DELIVERY_TRUE_PEAK),
+            bitrate=1000
+            * int(settings.DELIVERY_MP3_BITRATE_MONO if mono else settings.DELIVERY_MP3_BITRATE_STEREO),
+        )
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """loudnorm's report: the input's integrated loudness, true peak, range and gating threshold."""
+
+    integrated: float
+    true_peak: float
+    lra: float
+    threshold: float
+    offset: float
+    output_integrated: float | None = None
+    output_true_peak: float | None = None
+
+    @property
+    def measurable(self) -> bool:
+        """Silence (or a file of a few samples) has no integrated loudness: nothing to normalise."""
+        return math.isfinite(self.integrated) and self.integrated > -70
+
+
+@dataclass(frozen=True)
+class Source:
+    """What ffprobe says about the master's first audio stream."""
+
+    codec: str
+    sample_rate: int
+    channels: int
+    bitrate: int | None
+    constant_bitrate: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    duration_ms: int
+    channels: int
+    bitrate: int
+    sample_rate: int
+    copied: bool
+    before: Measurement
+    after: Measurement | None
+
+
+def ffmpeg() -> str:
+    return getattr(settings, "FFMPEG_BINARY", "ffmpeg")
+
+
+def probe(path: Path) -> Source:
+    command = [ffmpeg().replace("ffmpeg", "ffprobe"), "-v", "error", "-select_streams", "a:0"]
+    command += ["-show_entries", "stream=codec_name,sample_rate,channels,bit_rate", "-of", "json", str(path)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    streams = json.loads(done.stdout or "{}").get("streams") if done.returncode == 0 else None
+    if not streams:
+        raise EncodeError(_unreadable(done.stderr))
+    stream = streams[0]
+    codec = stream.get("codec_name", "")
+    return Source(
+        codec=codec,
+        sample_rate=int(stream.get("sample_rate") or 0),
+        channels=int(stream.get("channels") or 0),
+        bitrate=int(stream["bit_rate"]) if str(stream.get("bit_rate", "")).isdigit() else None,
+        constant_bitrate=codec == "mp3" and _mp3_is_cbr(path),
+    )
+
+
+def _mp3_is_cbr(path: Path) -> bool:
+    """mutagen reads the Xing/Info frame: "Info" (LAME, ffmpeg) marks a constant bitrate, "Xing" a variable
+    one; without either, a file whose frames all have one bitrate is CBR by the MPEG headers."""
+    try:
+        info = MP3(path).info
+    except MutagenError:
+        return False
+    return info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN) and round(info.bitrate / 1000) % 8 == 0
+
+
+def measure(
+    path: Path, targets: Targets, duration_ms: int, progress: Progress | None = None
+) -> tuple[Measurement, int]:
+    """Pass 1: loudnorm's measurement of the whole master, and how long it lasts decoded (ms)."""
+    loudnorm = _loudnorm(targets) + ":print_format=json"
+    log, decoded_ms = _run([*_input(path), "-af", loudnorm, "-f", "null", "-"], duration_ms, progress)
+    return _report(log), decoded_ms
+
+
+def encode(
+    master: Path,
+    output: Path,
+    *,
+    duration_ms: int,
+    progress: Progress | None = None,
+) -> Result:
+    """Make the MP3 rendition of ``master`` at ``output`` (a path ending in .mp3). Progress goes 0 to 1
+    over both passes."""
+    source = probe(master)
+    channels = 1 if source.channels == 1 else 2
+    targets = Targets.for_channels(channels)
+
+    def part(start: float, share: float) -> Progress | None:
+        return None if progress is None else (lambda fraction: progress(start + share * fraction))
+
+    before, master_ms = measure(master, targets, duration_ms, part(0, 0.5))
+    if is_ready(source, before, targets):
+        _run([*_input(master), "-c:a", "copy", *_mp3_out(output)], duration_ms, part(0.5, 0.5))
+        result_after, copied, bitrate, channels = (
+            before,
+            True,
+            source.bitrate or targets.bitrate,
+            source.channels,
+        )
+    else:
+        filters = []
+        if before.measurable:
+            filters.append(
+                _loudnorm(targets)
+                + f":measured_I={before.integrated}:measured_TP={before.true_peak}"
+                + f":measured_LRA={before.lra}:measured_thresh={before.threshold}"
+                + f":offset={before.offset}:linear=true:print_format=json"
+            )
+        filters.append(f"aresample={SAMPLE_RATE}")  # loudnorm works at 192 kHz
+        codec = [
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            str(targets.bitrate),
+            "-ar",
+            str(SAMPLE_RATE),
+            "-ac",
+            str(channels),
+        ]
+        log, _ = _run(
+            [*_input(master), "-af", ",".join(filters), *codec, *_mp3_out(output)],
+            duration_ms,
+            part(0.5, 0.5),
+        )
+        result_after = _report(log) if before.measurable else None
+        copied, bitrate = False, targets.bitrate
+        if result_after is not None:
+            result_after = Measurement(
+                integrated=result_after.output_integrated,
+                true_peak=result_after.output_true_peak,
+                lra=result_after.lra,
+                threshold=result_after.threshold,
+                offset=result_after.offset,
+            )
+    decoded_ms = decoded_duration_ms(output)
+    if abs(decoded_ms - master_ms) > TIMING_TOLERANCE_MS:
+        raise EncodeError(
+            f"The prepared file lasts {decoded_ms / 1000:.3f} s but the master {master_ms / 1000:.3f} s; "
+            "it was not published, so that links to moments stay right. Please tell the site's operators."
+        )
+    if progress is not None:
+        progress(1.0)
+    return Result(
+        duration_ms=decoded_ms,
+        channels=channels,
+        bitrate=bitrate,
+        sample_rate=SAMPLE_RATE,
+        copied=copied,
+        before=before,
+        after=result_after if not copied else before,
+    )
+
+
+def is_ready(source: Source, measured: Measurement, targets: Targets) -> bool:
+    """Whether the master is already a podcast-ready MP3 at the target, to be copied rather than encoded."""
+    return (
+        source.codec == "mp3"
+        and source.sample_rate == SAMPLE_RATE
+        and source.bitrate is not None
+        and source.bitrate in READY_BITRATES
+        and source.constant_bitrate
+        and measured.measurable
+        and abs(measured.integrated - targets.integrated) <= LOUDNESS_TOLERANCE_LU
+        and measured.true_peak <= targets.true_peak
+    )
+
+
+def decoded_duration_ms(path: Path) -> int:
+    """How long the file lasts once decoded (encoder delay and padding trimmed), from a full decode."""
+    return _run([*_input(path), "-f", "null", "-"], None, None)[1]
+
+
+def _input(path: Path) -> list[str]:
+    return ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
+
+
+def _mp3_out(output: Path) -> list[str]:
+    # No tags of the master (names, software, its own artwork): the rendition's tags are written afterwards.
+    return ["-map_metadata", "-1", "-id3v2_version", "3", "-f", "mp3", str(output)]
+
+
+def _loudnorm(targets: Targets) -> str:
+    return f"loudnorm=I={targets.integrated}:TP={targets.true_peak}:LRA={LOUDNESS_RANGE}"
+
+
+def _run(arguments: list[str], duration_ms: int | None, progress: Progress | None) -> tuple[str, int]:
+    """Run ffmpeg, reporting progress from ``-progress pipe:1``; returns its log (stderr) and the duration
+    it decoded (ms). The log goes to a temporary file rather than a pipe: a broken master can make ffmpeg
+    write an error per frame."""
+    command = [ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", "-progress", "pipe:1", *arguments]
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)  # noqa: S603
+        out_us = 0
+        try:
+            for line in process.stdout:
+                if line.startswith("out_time_us="):
+                    value = line.partition("=")[2].strip()
+                    if value.lstrip("-").isdigit():
+                        out_us = max(out_us, int(value))
+                        if progress is not None and duration_ms:
+                            progress(min(out_us / (duration_ms * 1000), 1.0))
+        finally:
+            process.stdout.close()
+            returncode = process.wait()
+        log.seek(0)
+        text = log.read()
+    if returncode != 0:
+        raise EncodeError(_explain(text))
+    return text, round(out_us / 1000)
+
+
+def _report(log: str) -> Measurement:
+    start = log.rfind("{")
+    try:
+        data = json.loads(log[start : log.index("}", start) + 1])
+    except ValueError as error:
+        raise EncodeError("ffmpeg did not report the loudness of the audio; it may hold no sound.") from error
+
+    def number(key):
+        value = data.get(key)
+        return float(value) if value not in (None, "") else None
+
+    return Measurement(
+        integrated=number("input_i"),
+        true_peak=number("input_tp"),
+        lra=number("input_lra"),
+        threshold=number("input_thresh"),
+        offset=number("target_offset"),
+        output_integrated=number("output_i"),
+        output_true_peak=number("output_tp"),
+    )
+
+
+_PATH = re.compile(r"\S*/\S*:\s*")
+_NO_SPACE = re.compile(r"No space left on device|Disk quota exceeded", re.IGNORECASE)
+
+
+def _explain(log: str) -> str:
+    if _NO_SPACE.search(log):
+        raise OSError(28, "No space left on device")  # described by the caller, as a storage failure
+    return _unreadable(log)
+
+
+def _unreadable(log: str) -> str:
+    lines = [line.strip() for line in log.splitlines() if line.strip() and not line.startswith("  ")]
+    # ffmpeg names the file by its path: the editor is told what went wrong, not where the server keeps it.
+    detail = _PATH.sub("", lines[-1])[:200] if lines else "no details"
+    return (
+        "ffmpeg could not read the audio of the master file, so no file for listeners was made "
+        f"(ffmpeg said: {detail}). The master is kept as it is; export it again from your recording "
+        "software and upload it, or try again."
+    )

@@ -1,0 +1,347 @@
+"""Preparing delivery renditions: queue one when a master's content is new, run it in a worker, and keep the
+queue honest (stale runs queued again, retired renditions deleted after their grace period).
+
+A run owns its rendition from its claim (QUEUED -> RUNNING, stamped with ``started_at``) to its end, as a
+transcription run owns its transcript (transcripts/transcribing.py): every write is conditional on the
+claim, so a run overtaken by a replaced master or a newer run writes nothing. The task queue's database
+backend has no lease, so the rendition keeps its own heartbeat (written with the progress, which ffmpeg
+reports twice a second) and the scheduler queues again a RUNNING rendition whose heartbeat has stopped.
+
+ffmpeg writes into a temporary folder; the finished file is hashed and only then saved to storage under a
+name holding its digest, and the row says DONE only after that. So a half-written file is never served, and
+a failure (the master does not decode, the disk is full, storage is down) leaves the master untouched and
+the rendition FAILED with a reason an editor can act on.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from operations.reconnecting import retrying
+
+from ..models import AudioFile, AudioRendition
+from .encode import EncodeError, encode
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+PROGRESS_EVERY_SECONDS = 2.0
+
+EMPTY = "The master file is empty (0 bytes), so there is nothing to prepare. Upload the file again."
+MISSING = "The master file is missing from storage. Upload it again."
+DISK_FULL = (
+    "The file for listeners could not be stored: the disk is full. The master is untouched; "
+    "try again once the site's operators have made room."
+)
+STORAGE_FAILED = (
+    "The file for listeners could not be stored ({reason}). The master is untouched; please try again later."
+)
+
+
+def enabled() -> bool:
+    return getattr(settings, "DELIVERY_ENABLED", True)
+
+
+def lease_seconds() -> int:
+    """How long a RUNNING rendition may go without a heartbeat before its worker is presumed dead."""
+    return getattr(settings, "DELIVERY_LEASE_SECONDS", 600)
+
+
+def request_delivery(audio: AudioFile, *, force: bool = False, enqueue: bool = True) -> AudioRendition | None:
+    """Make sure ``audio`` has an MP3 rendition of its present content, queueing a run after commit if not.
+
+    A rendition of an older content (the master was replaced) is retired when it is done (still served for
+    the grace period) or dropped when it is not. A failed one is only tried again with ``force`` (the
+    editor's *Try again*, ``manage.py prepare_audio ID``). Returns the rendition, or None when delivery is
+    off (``DELIVERY_ENABLED``).
+    """
+    if not enabled():
+        return None
+    with transaction.atomic():
+        current = audio.renditions.active().filter(format=AudioRendition.MP3).select_for_update().first()
+        if current is not None and current.master_sha256 == audio.sha256 and not force:
+            return current
+        if current is not None:
+            retire(current)
+        rendition = AudioRendition.objects.create(
+            audio=audio, format=AudioRendition.MP3, master_sha256=audio.sha256
+        )
+    if enqueue:
+        from ..tasks import prepare_audio_task  # tasks imports this module
+
+        transaction.on_commit(lambda: prepare_audio_task.enqueue(rendition.pk))
+    return rendition
+
+
+def retire(rendition: AudioRendition) -> None:
+    """Take a rendition out of use: a done one stays served for the grace period (podcast apps may be
+    downloading it), one that never finished is deleted (a run still at work finds its claim gone)."""
+    if rendition.status == AudioRendition.DONE:
+        AudioRendition.objects.filter(pk=rendition.pk).update(retired_at=timezone.now())
+    else:
+        rendition.delete()
+
+
+def delete_expired() -> int:
+    """Delete the renditions retired longer than ``DELIVERY_GRACE_DAYS`` ago; their files go once the
+    deletion is committed (signal handler). Run by the scheduler."""
+    expired = list(AudioRendition.objects.expired())
+    for rendition in expired:
+        rendition.delete()
+    if expired:
+        logger.info("Deleted %d retired audio renditions", len(expired))
+    return len(expired)
+
+
+def requeue_stale() -> list[int]:
+    """Queue again the renditions whose worker stopped beating (killed, machine lost); a rendition that has
+    used its attempts is marked FAILED instead. Returns the ids queued again. Run by the scheduler."""
+    from ..tasks import prepare_audio_task
+
+    cutoff = timezone.now() - timezone.timedelta(seconds=lease_seconds())
+    stale = AudioRendition.objects.filter(status=AudioRendition.RUNNING, heartbeat_at__lt=cutoff)
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=AudioRendition.FAILED,
+        finished_at=timezone.now(),
+        error=f"The worker stopped {MAX_ATTEMPTS} times while preparing this file; not tried again.",
+    )
+    requeued = []
+    for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
+        if AudioRendition.objects.filter(
+            pk=pk, status=AudioRendition.RUNNING, heartbeat_at__lt=cutoff
+        ).update(status=AudioRendition.QUEUED, queued_at=timezone.now()):
+            requeued.append(pk)
+            transaction.on_commit(lambda pk=pk: prepare_audio_task.enqueue(pk))
+    if requeued:
+        logger.warning("Queued again audio renditions whose worker stopped: %s", requeued)
+    return requeued
+
+
+@dataclass(frozen=True)
+class Claim:
+    rendition_id: int
+    started_at: datetime
+
+    def rows(self):
+        return AudioRendition.objects.filter(
+            pk=self.rendition_id, status=AudioRendition.RUNNING, started_at=self.started_at
+        )
+
+
+class Superseded(Exception):
+    """The rendition was retired or deleted under the run (the master was replaced): the run stops."""
+
+
+class Failed(Exception):
+    """The run failed for a reason the editor is told."""
+
+
+def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
+    """Prepare one queued rendition. Returns it (DONE or FAILED), or None when there was nothing to do
+    (another worker claimed it, it was not queued, or it was superseded while this ran).
+    ``progress(fraction)`` is also told, e.g. a progress bar."""
+    now = timezone.now()
+    claimed = AudioRendition.objects.filter(pk=rendition_id, status=AudioRendition.QUEUED).update(
+        status=AudioRendition.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        progress=0,
+        error="",
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    claim = Claim(rendition_id, now)
+    rendition = AudioRendition.objects.select_related("audio").get(pk=rendition_id)
+    stored = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="delivery-") as folder:
+            output = Path(folder) / f"rendition.{rendition.format}"
+            result = _encode(rendition, output, _Reporter(claim, also=progress))
+            finish(output, rendition)
+            sha256, size = _digest(output)
+            rendition.sha256 = sha256
+            stored = _store(rendition, output)
+        with transaction.atomic():
+            updated = claim.rows().update(
+                status=AudioRendition.DONE,
+                progress=1,
+                finished_at=timezone.now(),
+                heartbeat_at=timezone.now(),
+                file=stored,
+                sha256=sha256,
+                size=size,
+                duration_ms=result.duration_ms,
+                bitrate=result.bitrate,
+                sample_rate=result.sample_rate,
+                channels=result.channels,
+                copied=result.copied,
+                loudness_before=result.before.integrated,
+                true_peak_before=result.before.true_peak,
+                loudness_after=result.after.integrated if result.after else None,
+                true_peak_after=result.after.true_peak if result.after else None,
+            )
+            if not updated:
+                raise Superseded(claim)
+            transaction.on_commit(lambda: _delivered(rendition.audio_id))
+    except Superseded:
+        logger.info("Rendition %s was superseded while it was prepared; its result is dropped", rendition_id)
+        if stored:
+            _discard(rendition.file.storage, stored)
+        return None
+    except Failed as failure:
+        return _fail(claim, str(failure))
+    except Exception as error:
+        logger.exception("Preparing %s failed", rendition)
+        if stored:
+            _discard(rendition.file.storage, stored)
+        return _fail(claim, f"Something went wrong while preparing the file ({type(error).__name__}).")
+    return AudioRendition.objects.get(pk=rendition_id)
+
+
+def finish(path: Path, rendition: AudioRendition) -> None:
+    """INTEGRATION POINT for tags (issue 14, item 2): the one place where the finished file is changed
+    before it is hashed and stored, so that its URL's digest covers its tags too. When
+    ``episodes.delivery.tags`` (``write_tags(path, tags)``) lands, connect it here, e.g.
+    ``tags.write_tags(path, tags_of(rendition))``. Until then the rendition carries no tags."""
+
+
+def _encode(rendition: AudioRendition, output: Path, reporter):
+    audio = rendition.audio
+    if not audio.file or not audio.size:
+        raise Failed(EMPTY)
+    try:
+        with local_path(audio.file) as master:
+            if os.path.getsize(master) == 0:
+                raise Failed(EMPTY)
+            return encode(Path(master), output, duration_ms=audio.duration_ms, progress=reporter)
+    except FileNotFoundError as error:
+        raise Failed(MISSING) from error
+    except EncodeError as error:
+        raise Failed(str(error)) from error
+    except OSError as error:  # the temporary folder's disk filled up under ffmpeg
+        raise Failed(describe_storage_error(error)) from error
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _store(rendition: AudioRendition, output: Path) -> str:
+    """Save the finished file to storage under a name holding its digest; a failure deletes whatever was
+    written and becomes the editor's reason."""
+    field = rendition._meta.get_field("file")
+    storage = field.storage
+    stem = Path(rendition.audio.file.name).stem.rsplit("-", 1)[0] or "audio"
+    filename = f"{stem}-{rendition.digest}.{rendition.format}"
+    name = storage.get_available_name(
+        field.generate_filename(rendition, filename), max_length=field.max_length
+    )
+    existed = storage.exists(name)
+    try:
+        with open(output, "rb") as handle:
+            return storage.save(name, File(handle, name=filename), max_length=field.max_length)
+    except Exception as error:
+        logger.exception("Could not store the rendition %s", name)
+        if not existed:
+            _discard(storage, name)
+        raise Failed(describe_storage_error(error)) from error
+
+
+def describe_storage_error(error: Exception) -> str:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DISK_FULL
+    reason = getattr(error, "strerror", None) or "a storage error"  # never the server's paths
+    return STORAGE_FAILED.format(reason=str(reason)[:200].rstrip("."))
+
+
+def _discard(storage, name: str) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except Exception:
+        logger.exception("Could not delete %s after a failed run; delete it by hand", name)
+
+
+def _fail(claim: Claim, reason: str) -> AudioRendition | None:
+    retrying(
+        lambda: claim.rows().update(
+            status=AudioRendition.FAILED, error=reason, finished_at=timezone.now(), progress=0
+        ),
+        f"recording the failure of rendition {claim.rendition_id}",
+        give_up_after=lease_seconds(),
+    )
+    return AudioRendition.objects.filter(pk=claim.rendition_id).first()
+
+
+def _delivered(audio_id: int) -> None:
+    """A rendition is ready: the feeds that list the audio's episodes change (enclosure, length)."""
+    from ..signal_handlers import touch_feeds
+
+    touch_feeds()
+
+
+@contextmanager
+def local_path(field_file):
+    """A path on this machine for the stored master: the file itself, or a temporary copy when the storage
+    is remote (object storage has no path)."""
+    try:
+        path = field_file.path
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        yield path
+        return
+    suffix = os.path.splitext(field_file.name)[1]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy, field_file.open("rb") as source:
+        shutil.copyfileobj(source, copy, 1024 * 1024)
+        copy.flush()
+        yield copy.name
+
+
+class _Reporter:
+    """Writes progress and the heartbeat at most every couple of seconds, and stops the run
+    (``Superseded``) when its claim is gone."""
+
+    def __init__(self, claim: Claim, also=None):
+        self.claim = claim
+        self.also = also
+        self.last = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if fraction >= 1 or now - self.last >= PROGRESS_EVERY_SECONDS:
+            self.last = now
+            done = min(max(fraction, 0), 1)
+            if not retrying(
+                lambda: self.claim.rows().update(progress=done, heartbeat_at=timezone.now()),
+                f"recording the progress of rendition {self.claim.rendition_id}",
+                give_up_after=lease_seconds(),
+            ):
+                raise Superseded(self.claim)
+        if self.also is not None:
+            self.also(fraction)

@@ -1,0 +1,158 @@
+"""Delivery renditions: what listeners download, made from the master an editor uploaded (issue 14).
+
+The master (``AudioFile``) is kept as it came; a rendition is a loudness-normalised file made from it by
+ffmpeg in the background (``episodes.delivery``). Like the master's, a rendition's URL carries its own
+content digest and ends in its extension, so it never serves other bytes. Replacing the master retires the
+renditions made from the old content: they stay served for ``DELIVERY_GRACE_DAYS`` (apps mid-download),
+then the scheduler deletes them and their files.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+# Masters podcast apps take as they are: an episode with such a master is in the feed before (or without)
+# its rendition, with the master as enclosure. Any other master waits for its rendition.
+DELIVERABLE_AS_IS = frozenset({"mp3", "m4a"})
+
+
+def rendition_upload_to(instance: AudioRendition, filename: str) -> str:
+    return f"audio/renditions/{instance.sha256[:2]}/{filename}"
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=getattr(settings, "DELIVERY_GRACE_DAYS", 7))
+
+
+def enclosures(audio_ids) -> dict[int, dict]:
+    """The ready MP3 rendition of each of these audio files, in one query: ``{audio_id: {pk, sha256,
+    size, duration_ms}}``. Empty when delivery is off (the masters are the enclosures)."""
+    if not getattr(settings, "DELIVERY_ENABLED", True):
+        return {}
+    rows = (
+        AudioRendition.objects.ready()
+        .filter(audio_id__in=audio_ids, format=AudioRendition.MP3)
+        .values("audio_id", "sha256", "size", "duration_ms")
+    )
+    return {row["audio_id"]: row for row in rows}
+
+
+def listed_without_rendition(extension: str) -> bool:
+    """Whether an episode whose master has this extension may be in the feed with its master as enclosure."""
+    return extension in DELIVERABLE_AS_IS or not getattr(settings, "DELIVERY_ENABLED", True)
+
+
+class AudioRenditionQuerySet(models.QuerySet):
+    def active(self):
+        """Not retired: the renditions of the master's present content (or being made from it)."""
+        return self.filter(retired_at__isnull=True)
+
+    def ready(self):
+        """Done and of the master's present content: what the feed offers."""
+        return self.active().filter(status=AudioRendition.DONE, master_sha256=models.F("audio__sha256"))
+
+    def servable(self):
+        """Done, and either active or retired less than the grace period ago: what the audio view serves."""
+        cutoff = timezone.now() - grace_period()
+        return self.filter(status=AudioRendition.DONE).filter(
+            models.Q(retired_at__isnull=True) | models.Q(retired_at__gt=cutoff)
+        )
+
+    def expired(self):
+        """Retired longer than the grace period ago: the scheduler deletes them and their files."""
+        return self.filter(retired_at__lte=timezone.now() - grace_period())
+
+
+class AudioRendition(models.Model):
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUSES = [(QUEUED, "Queued"), (RUNNING, "Preparing"), (DONE, "Ready"), (FAILED, "Failed")]
+    MP3, M4A, OPUS = "mp3", "m4a", "opus"
+    FORMATS = [(MP3, "MP3"), (M4A, "M4A (AAC)"), (OPUS, "Opus")]
+    MIME_TYPES = {MP3: "audio/mpeg", M4A: "audio/mp4", OPUS: "audio/ogg"}
+
+    audio = models.ForeignKey("episodes.AudioFile", on_delete=models.CASCADE, related_name="renditions")
+    format = models.CharField(max_length=8, choices=FORMATS, default=MP3)
+    file = models.FileField(upload_to=rendition_upload_to, max_length=255, blank=True)
+    size = models.PositiveBigIntegerField("size (bytes)", null=True, blank=True)
+    duration_ms = models.PositiveBigIntegerField("duration (ms)", null=True, blank=True)
+    bitrate = models.PositiveIntegerField("bitrate (bit/s)", null=True, blank=True)
+    sample_rate = models.PositiveIntegerField("sample rate (Hz)", null=True, blank=True)
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    master_sha256 = models.CharField(
+        "master SHA-256", max_length=64, help_text="The content of the master this rendition is made from."
+    )
+    copied = models.BooleanField(
+        default=False, help_text="The master's audio stream was copied as it is (it was podcast-ready)."
+    )
+    loudness_before = models.FloatField("loudness before (LUFS)", null=True, blank=True)
+    true_peak_before = models.FloatField("true peak before (dBTP)", null=True, blank=True)
+    loudness_after = models.FloatField("loudness after (LUFS)", null=True, blank=True)
+    true_peak_after = models.FloatField("true peak after (dBTP)", null=True, blank=True)
+
+    status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED, db_index=True)
+    progress = models.FloatField(default=0, help_text="0 to 1 while preparing.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When the master was replaced; deleted after the grace period.",
+    )
+
+    objects = AudioRenditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            # One rendition per format of the master's present content; retired ones may pile up.
+            models.UniqueConstraint(
+                fields=["audio", "format"],
+                condition=models.Q(retired_at__isnull=True),
+                name="one_active_rendition_per_format",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_format_display()} of {self.audio}"
+
+    @property
+    def extension(self) -> str:
+        return self.format
+
+    @property
+    def content_type(self) -> str:
+        return self.MIME_TYPES[self.format]
+
+    @property
+    def digest(self) -> str:
+        return self.sha256[:16]
+
+    @property
+    def url(self) -> str:
+        return self.path_for(self.audio_id, self.sha256, self.format)
+
+    @staticmethod
+    def path_for(audio_id: int, sha256: str, extension: str) -> str:
+        return reverse(
+            "episodes:rendition", kwargs={"pk": audio_id, "digest": sha256[:16], "extension": extension}
+        )
+
+    @property
+    def created_at(self):
+        """When its bytes were made: the Last-Modified of its responses."""
+        return self.finished_at or self.queued_at
+
+    @property
+    def is_current(self) -> bool:
+        return self.retired_at is None and self.master_sha256 == self.audio.sha256
