@@ -3,16 +3,23 @@
 Safe to run again and again (``make setup`` does): every object is looked up by a natural key first (pages
 by slug under their parent, people by name, audio by its SHA-256) and, when found, left exactly as it is.
 So a second run creates nothing and changes nothing, and an editor's changes to demo pages survive.
+Artwork (drawn by ``artwork.py``, found again by its title) is the one thing added to demo pages that exist
+already: a show or episode without any, and without unpublished changes, gets its own and is republished,
+so that a demo site loaded before there was artwork passes the directory checks too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Callable
 
 from django.apps import apps
+from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils.text import slugify
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from concepts.models import ConceptIndexPage, ConceptPage, RelatedConcept
@@ -34,6 +41,7 @@ from episodes.timecodes import parse_timecode
 from episodes.uploads import create_audio_file
 
 from . import concepts, content
+from .artwork import cover_art
 from .synthesis import AUDIO_DIR, chapter_problems
 
 Log = Callable[[str], None]
@@ -73,6 +81,8 @@ def load_demo(*, user=None, log: Log = lambda message: None) -> Page:
     except BaseException:
         for audio in loader.stored_audio:
             discard_stored_file(audio)
+        for image in loader.stored_images:
+            image.file.delete(save=False)
         raise
     return home
 
@@ -91,6 +101,7 @@ class _Loader:
         self.user = user
         self.log = log
         self.stored_audio: list[AudioFile] = []  # to delete from storage if the transaction fails
+        self.stored_images: list = []
 
     def page(self, parent: Page, slug: str, build: Callable[[], Page]) -> Page:
         existing = parent.get_children().filter(slug=slug).first()
@@ -128,6 +139,47 @@ class _Loader:
             raise DemoError("; ".join(problems) + ". Fix demo/content.py or run `make demo-audio`.")
         return audio
 
+    def artwork(self, title: str, alt: str, draw: Callable[[], bytes]):
+        """The Wagtail image called ``title``, drawn and stored if there is none yet."""
+        image_model = get_image_model()
+        image = image_model.objects.filter(title=title).order_by("pk").first()
+        if image is not None:
+            return image
+        name = f"demo-{slugify(title)}.png"
+        image = image_model(title=title, description=alt, file=ImageFile(io.BytesIO(draw()), name=name))
+        image.save()
+        self.stored_images.append(image)
+        self.log(f"Drew artwork: {title} ({image.width}×{image.height})")
+        return image
+
+    def show_artwork(self):
+        title = content.SHOW["title"]
+        return self.artwork(
+            f"{title}: artwork",
+            f"Two overlapping circles above the words {title}",
+            lambda: cover_art(title),
+        )
+
+    def episode_artwork(self, text: content.DemoEpisode):
+        show = content.SHOW["title"]
+        label = f"{show} · Episode {text.number}"
+        return self.artwork(
+            f"{text.title}: artwork",
+            f"Two overlapping circles above the words {label}: {text.title}",
+            lambda: cover_art(text.title, label=label, number=text.number),
+        )
+
+    def fill_artwork(self, page: Page, make_artwork: Callable[[], object]) -> None:
+        """Give an existing demo page artwork if it has none, unless an editor has a draft in progress."""
+        if page.artwork_id is not None:
+            return
+        if page.has_unpublished_changes:
+            self.log(f"No artwork on {page.title}, left as it is: it has unpublished changes")
+            return
+        page.artwork = make_artwork()
+        page.save_revision(user=self.user, log_action=True).publish(user=self.user)
+        self.log(f"Published {page.title} with its artwork")
+
     def show(self, people: dict[str, Person]) -> ShowPage:
         text = content.SHOW
 
@@ -140,6 +192,7 @@ class _Loader:
                 owner_name=text["owner_name"],
                 owner_email=text["owner_email"],
                 copyright=text["copyright"],
+                artwork=self.show_artwork(),
             )
             for category in text["categories"]:
                 show.categories.add(ShowCategory(category=category))
@@ -147,7 +200,9 @@ class _Loader:
                 show.hosts.add(ShowHost(person=people[key]))
             return show
 
-        return self.page(self.home, text["slug"], build)
+        show = self.page(self.home, text["slug"], build)
+        self.fill_artwork(show, self.show_artwork)
+        return show
 
     def episode(self, show: ShowPage, text: content.DemoEpisode, people: dict[str, Person]) -> EpisodePage:
         def build():
@@ -161,6 +216,7 @@ class _Loader:
                 episode_number=text.number,
                 audio=self.audio(text),
                 related=self.related(text.related_pages, text.links),
+                artwork=self.episode_artwork(text),
             )
             for key, role in text.people:
                 episode.people.add(EpisodePerson(person=people[key], role=role))
@@ -170,7 +226,9 @@ class _Loader:
                 )
             return episode
 
-        return self.page(show, text.slug, build)
+        episode = self.page(show, text.slug, build)
+        self.fill_artwork(episode, lambda: self.episode_artwork(text))
+        return episode
 
     def interview_index(self) -> InterviewIndexPage:
         text = content.INTERVIEW_INDEX

@@ -4,6 +4,10 @@ Apple refuses a show whose artwork is not a square JPEG or PNG of 1400 to 3000 p
 category or an owner email, and flags episode titles that carry episode or season numbers (they belong in
 the itunes:episode and itunes:season tags). The show's edit view lists these problems, and saving shows them
 as warnings; nothing is blocked, since an editor may be halfway through.
+
+Apple also refuses enclosures other than MP3 and M4A (AAC), and recommends 64 to 128 kbit/s: outside 48 to
+192 kbit/s a file either sounds poor or costs listeners on mobile data for nothing. These are checked on the
+file the feed offers; until delivery renditions are made, that is the audio an editor uploaded.
 """
 
 from __future__ import annotations
@@ -12,8 +16,12 @@ import re
 
 from PIL import Image as PILImage
 
+from .audioinfo import FORMATS
+
 ARTWORK_MIN, ARTWORK_MAX = 1400, 3000
 ARTWORK_FORMATS = {"JPEG", "PNG"}
+APPLE_AUDIO_EXTENSIONS = {"mp3", "m4a"}
+BITRATE_MIN, BITRATE_MAX = 48_000, 192_000  # bit/s
 _NUMBER_IN_TITLE = re.compile(
     r"^\s*(?:(?:episode|ep\.?|season|s)\s*\d+|#\s*\d+|\d+\s*[:.\-–—|])|\b(?:episode|ep\.?)\s*\d+\b",
     re.IGNORECASE,
@@ -70,8 +78,33 @@ def show_problems(show) -> list[str]:
     return problems
 
 
+def enclosure_problems(audio) -> list[str]:
+    """What Apple would refuse in the file the feed offers for an episode (its format and bitrate)."""
+    if audio is None:
+        return []
+    if audio.extension not in APPLE_AUDIO_EXTENSIONS:
+        label = next((f.label for f in FORMATS.values() if f.extension == audio.extension), audio.extension)
+        return [
+            f"Apple Podcasts does not accept {label} enclosures; the feed must offer this episode as MP3 or "
+            "M4A (AAC). Upload an MP3 or M4A export of the audio, or have an MP3 rendition made for it."
+        ]
+    kbit = round(audio.bitrate / 1000)
+    if audio.bitrate < BITRATE_MIN:
+        return [
+            f"The audio's bitrate is {kbit} kbit/s; below {BITRATE_MIN // 1000} kbit/s speech sounds poor "
+            "(Apple recommends 64 kbit/s for mono, 128 kbit/s for stereo)."
+        ]
+    if audio.bitrate > BITRATE_MAX:
+        return [
+            f"The audio's bitrate is {kbit} kbit/s; above {BITRATE_MAX // 1000} kbit/s listeners download "
+            "more than they can hear (Apple recommends 64 kbit/s for mono, 128 kbit/s for stereo)."
+        ]
+    return []
+
+
 def episode_problems(episode) -> list[str]:
     problems = artwork_problems(episode.artwork, "The episode's artwork")
+    problems += enclosure_problems(episode.audio)
     if title_has_episode_number(episode.title):
         problems.append(
             "The title contains an episode or season number; Apple asks for it in the Season and Episode "

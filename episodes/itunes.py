@@ -34,9 +34,27 @@ class _ExplicitAndImage:
 
 
 class AppleExtension(_ExplicitAndImage, PodcastExtension):
+    """Also itunes:block and itunes:complete as Apple writes them, "Yes", and only when set: feedgen writes
+    "yes", and "no" for a block set to False, which Apple reads as no tag at all."""
+
+    def itunes_block(self, block: bool | None = None) -> bool | None:
+        if block is not None:
+            super().itunes_block(True if block else None)
+        return super().itunes_block()
+
+    def itunes_complete(self, complete: bool | None = None) -> str | None:
+        if complete is not None:
+            super().itunes_complete(True if complete else "")
+        return super().itunes_complete()
+
     def extend_rss(self, rss_feed):
         rss_feed = super().extend_rss(rss_feed)
-        self._write(rss_feed[0])
+        channel = rss_feed[0]
+        self._write(channel)
+        for name in ("block", "complete"):
+            element = channel.find(f"{{{ITUNES_NS}}}{name}")
+            if element is not None:
+                element.text = "Yes"
         return rss_feed
 
 

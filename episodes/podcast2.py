@@ -134,6 +134,18 @@ class Person:
 
 
 @dataclass(frozen=True)
+class License:
+    identifier: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Txt:
+    text: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
 class Season:
     number: int
     name: str | None = None
@@ -266,14 +278,37 @@ class _Persons:
             _append(parent, "person", p.name, role=p.role, group=p.group, img=p.img, href=p.href)
 
 
-class Podcast2Extension(_Persons, BaseExtension):
-    """Channel tags: ``podcast:guid``, ``locked``, ``funding`` and ``person``."""
+class _License:
+    """``podcast:license``, allowed on both the channel and items (an item's replaces the channel's)."""
+
+    _license: License | None = None
+
+    def license(self, identifier: str | None = None, url: str | None = None) -> License | None:
+        """Set or get the licence: a lower-cased SPDX identifier such as ``cc-by-4.0``, or a custom
+        name; ``url`` is its legal text, which the spec requires for a custom licence."""
+        if identifier is None:
+            if url is not None:
+                raise ValueError("a license url needs a license identifier")
+        else:
+            self._license = License(
+                _text(identifier, "license").lower(), _url(url, "license url", optional=True)
+            )
+        return self._license
+
+    def _write_license(self, parent: etree._Element) -> None:
+        if self._license:
+            _append(parent, "license", self._license.identifier, url=self._license.url)
+
+
+class Podcast2Extension(_License, _Persons, BaseExtension):
+    """Channel tags: ``podcast:guid``, ``locked``, ``funding``, ``person``, ``license`` and ``txt``."""
 
     def __init__(self) -> None:
         self._guid: str | None = None
         self._locked: Locked | None = None
         self._funding: list[Funding] = []
         self._persons = []
+        self._txts: list[Txt] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
@@ -287,7 +322,23 @@ class Podcast2Extension(_Persons, BaseExtension):
         for f in self._funding:
             _append(channel, "funding", f.text, url=f.url)
         self._write_persons(channel)
+        self._write_license(channel)
+        for t in self._txts:
+            _append(channel, "txt", t.text, purpose=t.purpose)
         return rss_feed
+
+    def txt(self, text: str | None = None, purpose: str | None = None) -> list[Txt]:
+        """Add free text for machines (repeatable), such as a directory's ownership token, and return
+        them all; ``purpose`` (at most 128 characters) says what it is for, e.g.
+        "applepodcastsverify". With no text, only return them."""
+        if text is None:
+            if purpose is not None:
+                raise ValueError("a txt purpose needs its text")
+        else:
+            self._txts.append(
+                Txt(_text(text, "txt", max_chars=4000), _text(purpose, "txt purpose", optional=True))
+            )
+        return list(self._txts)
 
     def guid(self, guid: str | uuid.UUID | None = None) -> str | None:
         """Set or get the feed's permanent id; normally ``podcast_guid(feed_url)``. Must be a UUID."""
@@ -323,9 +374,9 @@ class Podcast2Extension(_Persons, BaseExtension):
         return list(self._funding)
 
 
-class Podcast2EntryExtension(_Persons, BaseEntryExtension):
-    """Item tags: ``podcast:season``, ``episode``, ``chapters``, ``transcript``, ``person`` and
-    ``soundbite``."""
+class Podcast2EntryExtension(_License, _Persons, BaseEntryExtension):
+    """Item tags: ``podcast:season``, ``episode``, ``chapters``, ``transcript``, ``person``,
+    ``soundbite`` and ``license``."""
 
     def __init__(self) -> None:
         self._season: Season | None = None
@@ -350,6 +401,7 @@ class Podcast2EntryExtension(_Persons, BaseEntryExtension):
         self._write_persons(item)
         for s in self._soundbites:
             _append(item, "soundbite", s.title, startTime=_format(s.start), duration=_format(s.duration))
+        self._write_license(item)
         return item
 
     def season(self, number: int | None = None, name: str | None = None) -> Season | None:

@@ -16,6 +16,7 @@ from wagtail.images import get_image_model
 from ..audioinfo import MIME_TYPES
 from ..categories import split_category
 from ..itunes import AppleEntryExtension, AppleExtension
+from ..licences import LICENCES
 from ..models import (
     AudioFile,
     Chapter,
@@ -26,7 +27,9 @@ from ..models import (
     Soundbite,
 )
 from ..models.renditions import enclosures, listed_without_rendition
+from ..people_roles import feed_role
 from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid, truncate_utf8, xml_safe
+from ..psc import SimpleChaptersEntryExtension, SimpleChaptersExtension
 from ..websub import WebSubExtension, hub_urls
 from .richtext import expand_rich_text_many
 
@@ -83,6 +86,7 @@ EPISODE_FIELDS = (
     "episode_number",
     "episode_type",
     "explicit",
+    "licence",
     "artwork__file",
     "audio_id",
     "audio__sha256",
@@ -141,7 +145,24 @@ class _Media:
 def _person(ext, name: str, role: str, link: str, photo: str | None, media: _Media) -> None:
     name = _fit(name)
     if name is not None:
-        ext.person(name, role=role, img=_http(media.url(photo)), href=_http(link))
+        taxonomy_role, group = feed_role(role)
+        ext.person(name, role=taxonomy_role, group=group, img=_http(media.url(photo)), href=_http(link))
+
+
+def _item_people(own: list[tuple], hosts: list[tuple]) -> list[tuple]:
+    """The people of an item: its own, then the show's hosts it does not list already. Item persons
+    replace the channel's in Podcasting 2.0, so an item that names its guest must name the hosts too, or
+    apps show the guest alone. An item with no people of its own lists none: the channel's then apply."""
+    if not own:
+        return []
+    listed = {row[0] for row in own}
+    return [*own, *(row for row in hosts if row[0] not in listed)]
+
+
+def _license(ext, identifier: str, show_url: str) -> None:
+    licence = LICENCES.get(identifier)
+    if licence is not None:
+        ext.license(licence.identifier, licence.url or show_url)
 
 
 def build_feed(show: ShowPage) -> bytes:
@@ -155,6 +176,7 @@ def build_feed(show: ShowPage) -> bytes:
     fg = FeedGenerator()
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
     fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
+    fg.register_extension("psc", SimpleChaptersExtension, SimpleChaptersEntryExtension)
     hubs = hub_urls()
     if hubs:  # registered only when used: feedgen tries (and fails) to add it to every entry
         fg.register_extension("websub", WebSubExtension)
@@ -182,13 +204,26 @@ def build_feed(show: ShowPage) -> bytes:
     fg.podcast.itunes_type(show.show_type)
     categories = [split_category(c.category) for c in show.categories.all()]
     fg.podcast.itunes_category([{"cat": cat, "sub": sub} if sub else {"cat": cat} for cat, sub in categories])
+    if show.itunes_block:
+        fg.podcast.itunes_block(True)
+    if show.itunes_complete:
+        fg.podcast.itunes_complete(True)
+    if _http(show.new_feed_url):
+        fg.podcast.itunes_new_feed_url(xml_safe(show.new_feed_url))
 
     fg.podcast2.guid(show.podcast_guid or podcast_guid(url))
     fg.podcast2.locked(show.podcast_locked, owner=show.owner_email)
     if _http(show.funding_url):
         fg.podcast2.funding(show.funding_url, _fit(show.funding_text) or "Support the show")
-    for name, link, photo in show.hosts.values_list("person__name", "person__link", "person__photo__file"):
-        _person(fg.podcast2, name, "host", link, photo, media)
+    hosts = [
+        (name, "host", link, photo)
+        for name, link, photo in show.hosts.values_list("person__name", "person__link", "person__photo__file")
+    ]
+    for name, role, link, photo in hosts:
+        _person(fg.podcast2, name, role, link, photo, media)
+    _license(fg.podcast2, show.licence, show_url)
+    if show.verification_text.strip():
+        fg.podcast2.txt(show.verification_text, _fit(show.verification_purpose))
 
     episodes = feed_episodes(show)
     rows = list(episodes.values(*EPISODE_FIELDS))
@@ -201,10 +236,8 @@ def build_feed(show: ShowPage) -> bytes:
         if row["audio_id"] in renditions or listed_without_rendition(row["audio__extension"])
     ]
     people = _rows_by_page(EpisodePerson, show, "person__name", "role", "person__link", "person__photo__file")
-    has_chapters = set(
-        Chapter.objects.filter(page__path__startswith=show.path, page__depth=show.depth + 1)
-        .values_list("page_id", flat=True)
-        .distinct()
+    chapters = _rows_by_page(
+        Chapter, show, "start_ms", "title", "url", "image__file", order=("start_ms", "sort_order")
     )
     soundbites = _rows_by_page(Soundbite, show, "start_ms", "duration_ms", "title")
     transcripts = _rows_by_page(EpisodeTranscriptLink, show, "url", "mime_type", "language", "rel")
@@ -238,9 +271,12 @@ def build_feed(show: ShowPage) -> bytes:
             fe.podcast2.season(row["season"])
         if row["artwork__file"]:
             fe.podcast.itunes_image(media.url(row["artwork__file"]))
-        if row["pk"] in has_chapters:
+        if row["pk"] in chapters:
             fe.podcast2.chapters(f"{root_url}{chapters_path}{row['pk']}.json", CHAPTERS_MIME_TYPE)
-        for name, role, link, photo in people.get(row["pk"], ()):
+        for start_ms, title, link, image in chapters.get(row["pk"], ()):
+            if _fit(title, 255):
+                fe.psc.chapter(start_ms, _fit(title, 255), href=_http(link), image=_http(media.url(image)))
+        for name, role, link, photo in _item_people(people.get(row["pk"], []), hosts):
             _person(fe.podcast2, name, role, link, photo, media)
         for start_ms, duration_ms, title in soundbites.get(row["pk"], ()):
             if duration_ms:
@@ -252,6 +288,8 @@ def build_feed(show: ShowPage) -> bytes:
         ]:
             if _http(link_url):
                 fe.podcast2.transcript(link_url, mime_type, language=language or None, rel=rel or None)
+        if row["licence"] and row["licence"] != show.licence:  # the channel's applies otherwise
+            _license(fe.podcast2, row["licence"], show_url)
 
     # When the feed's content last changed, as the signal handlers record it.
     fg.lastBuildDate(show.feed_changed_at or show.last_published_at or timezone.now())

@@ -14,7 +14,8 @@ from lxml import etree
 
 from ..categories import APPLE_CATEGORIES, SEPARATOR
 from ..models import EpisodePage
-from ..models.pages import PERSON_ROLES, language_validator
+from ..models.pages import language_validator
+from ..people_roles import role_from_feed
 from .data import ChapterRef, Enclosure, FeedChannel, FeedItem, PersonRef, SoundbiteRef, TranscriptRef
 from .text import LOOKS_LIKE_HTML, html_to_text, plain
 
@@ -39,7 +40,6 @@ TRANSCRIPT_TYPES = {
     "text/html": "text/html",
     "text/plain": "text/plain",
 }
-KNOWN_ROLES = {value for value, _label in PERSON_ROLES}
 
 
 class FeedError(Exception):
@@ -161,6 +161,10 @@ def _channel(channel) -> FeedChannel:
         data.notes.append(f"categories not in Apple's list, left out: {', '.join(unknown)}")
     data.hosts = [p for p in _people(channel, default_role="host") if p.role in ("host", "co-host")]
     data.items = [_item(item) for item in _children(channel, "item")]
+    for item in data.items:
+        # Item people replace channel people in Podcasting 2.0, so feeds (ours too) repeat the hosts on
+        # every item that lists anyone; they are the show's hosts, not the episode's own people.
+        item.people = [p for p in item.people if p not in data.hosts]
     return data
 
 
@@ -192,10 +196,10 @@ def _people(parent, *, default_role: str) -> list[PersonRef]:
         name = plain(_text(element))[:255]
         if not name:
             continue
-        role = (_attr(element, "role") or default_role).lower()
+        role = role_from_feed(_attr(element, "role") or default_role)
         person = PersonRef(
             name=name,
-            role=role if role in KNOWN_ROLES else "guest",
+            role=role or "guest",
             img=_attr(element, "img"),
             href=_attr(element, "href"),
         )

@@ -15,6 +15,7 @@ from wagtail.search import index
 
 from ..blocks import RelatedContentBlock
 from ..fields import MillisecondsField
+from ..licences import EPISODE_LICENCE_CHOICES, effective_licence
 from ..panels import DeliveryStatusPanel, DirectoryChecksPanel, TranscriptStatusPanel
 from ..seo import SeoMixin, audio_object_ld, iso_duration, people_ld
 from .pages import PagePerson, language_validator, new_guid
@@ -63,6 +64,13 @@ class EpisodePage(SeoMixin, Page):
         related_name="episodes",
         help_text="An episode without audio stays out of the feed.",
     )
+    licence = models.CharField(
+        max_length=20,
+        choices=EPISODE_LICENCE_CHOICES,
+        blank=True,
+        help_text="Only if this episode may be reused differently from the rest of the show "
+        "(podcast:license).",
+    )
     related = StreamField(
         RelatedContentBlock(), blank=True, verbose_name="further reading", use_json_field=True
     )
@@ -91,6 +99,7 @@ class EpisodePage(SeoMixin, Page):
                 ),
                 FieldPanel("explicit"),
                 FieldPanel("artwork"),
+                FieldPanel("licence"),
                 FieldPanel("spectrum"),
             ],
             heading="Episode details",
@@ -161,7 +170,9 @@ class EpisodePage(SeoMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["show"] = self.show
+        context["show"] = show = self.show
+        context["artwork"] = self.artwork or (show.artwork if show else None)
+        context["licence"] = effective_licence(self.licence, show.licence if show else "")
         # The photos' renditions in one query: a cold rendition cache must not cost a query per person.
         context["people"] = self.people.select_related("person", "person__photo").prefetch_related(
             "person__photo__renditions"

@@ -9,15 +9,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
-PERSON_ROLES = [
-    ("host", "Host"),
-    ("co-host", "Co-host"),
-    ("guest", "Guest"),
-    ("producer", "Producer"),
-    ("editor", "Editor"),
-    ("composer", "Composer"),
-    ("interviewer", "Interviewer"),
-]
+from ..people_roles import PERSON_ROLES
 
 language_validator = RegexValidator(
     r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", "Use a language code such as 'en' or 'en-GB'."

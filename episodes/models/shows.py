@@ -10,6 +10,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from ..categories import category_choices
+from ..licences import SHOW_LICENCE_CHOICES
 from ..panels import DirectoryChecksPanel
 from ..seo import SeoMixin, person_ld
 from .pages import language_validator, paginate
@@ -105,6 +106,42 @@ class ShowPage(SeoMixin, Page):
     youtube_url = models.URLField(
         "YouTube", blank=True, help_text="The show's channel or playlist on YouTube."
     )
+    licence = models.CharField(
+        max_length=20,
+        choices=SHOW_LICENCE_CHOICES,
+        blank=True,
+        help_text="How others may reuse the episodes, e.g. in teaching (podcast:license). An episode may "
+        "choose its own.",
+    )
+    new_feed_url = models.URLField(
+        "new feed address",
+        blank=True,
+        help_text="Only when the show moves to another host: the feed address there. Apps and directories "
+        "then follow the show to it (itunes:new-feed-url). Keep this feed online until they have.",
+    )
+    itunes_block = models.BooleanField(
+        "hide from Apple Podcasts",
+        default=False,
+        help_text="Ask Apple Podcasts not to list the show (itunes:block). Other apps may still show it.",
+    )
+    itunes_complete = models.BooleanField(
+        "complete",
+        default=False,
+        help_text="The show has ended and no more episodes will be added (itunes:complete).",
+    )
+    verification_text = models.CharField(
+        "verification text",
+        max_length=4000,
+        blank=True,
+        help_text="A token a directory asks you to publish to prove the show is yours, e.g. Apple's "
+        "(podcast:txt).",
+    )
+    verification_purpose = models.CharField(
+        "verification purpose",
+        max_length=128,
+        blank=True,
+        help_text='What the token is for, as the directory names it, e.g. "applepodcastsverify".',
+    )
 
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
@@ -117,7 +154,7 @@ class ShowPage(SeoMixin, Page):
                 FieldRowPanel([FieldPanel("owner_name"), FieldPanel("owner_email")]),
                 FieldRowPanel([FieldPanel("language"), FieldPanel("show_type")]),
                 FieldPanel("explicit"),
-                FieldPanel("copyright"),
+                FieldRowPanel([FieldPanel("copyright"), FieldPanel("licence")]),
                 InlinePanel("categories", label="Category", min_num=1, max_num=3),
             ],
             heading="Podcast directory details",
@@ -134,6 +171,19 @@ class ShowPage(SeoMixin, Page):
             heading="Listen in apps",
             help_text="Links to the show in podcast apps, shown next to the feed address. Leave empty "
             "those where the show is not listed; the feed address works in every app.",
+        ),
+    ]
+    settings_panels = Page.settings_panels + [
+        MultiFieldPanel(
+            [
+                FieldPanel("itunes_complete"),
+                FieldPanel("itunes_block"),
+                FieldPanel("new_feed_url"),
+                FieldRowPanel([FieldPanel("verification_text"), FieldPanel("verification_purpose")]),
+            ],
+            heading="Podcast feed",
+            help_text="Rarely changed: for a show that has ended, leaves Apple Podcasts, moves to another "
+            "host, or proves to a directory that it is yours.",
         ),
     ]
     search_fields = Page.search_fields + [

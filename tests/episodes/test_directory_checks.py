@@ -8,9 +8,14 @@ from django.urls import reverse
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
-from episodes.directory_checks import show_problems, title_has_episode_number
-from episodes.factories import EpisodePageFactory, ShowPageFactory
-from episodes.models import ShowCategory, ShowPage
+from episodes.directory_checks import (
+    enclosure_problems,
+    episode_problems,
+    show_problems,
+    title_has_episode_number,
+)
+from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFactory
+from episodes.models import AudioFile, ShowCategory, ShowPage
 from tests.episodes.admin_forms import episode_form_data
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +102,49 @@ def test_saving_an_episode_with_a_number_in_its_title_warns(admin_client, good_s
     response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[episode.pk]), data, follow=True)
     messages = [str(m) for m in response.context["messages"]]
     assert any("contains an episode or season number" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("extension", "label"),
+    [("wav", "WAV"), ("flac", "FLAC"), ("ogg", "Ogg Vorbis"), ("opus", "Ogg Opus"), ("aac", "AAC")],
+)
+def test_enclosures_apple_does_not_accept(extension, label):
+    problems = enclosure_problems(AudioFile(extension=extension, bitrate=1_411_200))
+    assert problems == [
+        f"Apple Podcasts does not accept {label} enclosures; the feed must offer this episode as MP3 or M4A "
+        "(AAC). Upload an MP3 or M4A export of the audio, or have an MP3 rendition made for it."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extension", "bitrate", "expected"),
+    [
+        ("mp3", 32_000, "32 kbit/s; below 48 kbit/s"),
+        ("m4a", 256_000, "256 kbit/s; above 192 kbit/s"),
+        ("mp3", 320_000, "320 kbit/s; above 192 kbit/s"),
+        ("mp3", 48_000, None),
+        ("mp3", 64_000, None),
+        ("m4a", 128_000, None),
+        ("mp3", 192_000, None),
+    ],
+)
+def test_enclosure_bitrates(extension, bitrate, expected):
+    problems = enclosure_problems(AudioFile(extension=extension, bitrate=bitrate))
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and expected in problems[0]
+
+
+def test_an_episode_with_a_wav_master_is_flagged_in_its_edit_view(admin_client, good_show, audio_dir):
+    wav = AudioFileFactory(path=audio_dir / "tone.wav", title="Tone")
+    episode = EpisodePageFactory(parent=good_show, title="Hello", audio=wav)
+
+    assert any("does not accept WAV enclosures" in p for p in episode_problems(episode))
+    html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[episode.pk])).content.decode()
+    assert "Apple Podcasts does not accept WAV enclosures" in html
+
+
+def test_an_episode_without_audio_has_no_enclosure_problem(good_show):
+    assert enclosure_problems(None) == []
+    assert episode_problems(EpisodePageFactory(parent=good_show, title="Hello", audio=None)) == []
