@@ -19,13 +19,14 @@ Spec: https://podcastindex.org/namespace/1.0
 """
 
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
+
+from .xmltext import xml_safe
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 
@@ -51,55 +52,10 @@ _MAX_EPISODE_DISPLAY = 32
 
 # XML 1.0 Char production: everything else (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF)
 # makes lxml raise, or could not be encoded at all.
-_NOT_XML_CHAR = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HTTP_URL = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 _MIME_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
-_ELLIPSIS = "…"
 
 Number = int | float | Decimal
-
-
-def xml_safe(text: str) -> str:
-    """Drop the characters XML 1.0 cannot carry at all, even escaped.
-
-    Editors paste text with stray control characters (from Word, terminals, old CMS exports); one of
-    them would make lxml refuse the whole feed. Everything else is left for lxml to escape.
-    """
-    return _NOT_XML_CHAR.sub("", text)
-
-
-def truncate_utf8(text: str, max_bytes: int) -> str:
-    """Cut ``text`` to at most ``max_bytes`` bytes of UTF-8, for limits counted in bytes (Apple's 4000).
-
-    A cut never splits a character, nor detaches a combining mark, emoji modifier or joiner from the
-    character before it. It prefers a word boundary and ends with "…", all within ``max_bytes``. Lone
-    surrogates have no UTF-8 form and are dropped.
-    """
-    if max_bytes < 0:
-        raise ValueError("max_bytes must not be negative")
-    data = text.encode("utf-8", "ignore")
-    text = data.decode("utf-8")
-    if len(data) <= max_bytes:
-        return text
-    ellipsis_bytes = len(_ELLIPSIS.encode())
-    budget = max_bytes - ellipsis_bytes if max_bytes >= ellipsis_bytes else max_bytes
-    # Original is valid UTF-8, so "ignore" can only drop the partial character at the cut.
-    kept = data[:budget].decode("utf-8", "ignore")
-    while kept and (_extends(text[len(kept)]) or kept[-1] == "\u200d"):
-        kept = kept[:-1]
-    if max_bytes < ellipsis_bytes:
-        return kept
-    if not text[len(kept)].isspace():
-        # Cut mid-word: back up to the last space, unless that would throw away most of the text.
-        space = max((kept.rfind(c) for c in " \t\n\r"), default=-1)
-        if space > len(kept) // 2:
-            kept = kept[:space]
-    return kept.rstrip() + _ELLIPSIS
-
-
-def _extends(char: str) -> bool:
-    """Whether ``char`` belongs to the character before it (combining mark, ZWJ, skin-tone modifier)."""
-    return unicodedata.category(char) in ("Mn", "Mc", "Me") or char == "\u200d" or "🏻" <= char <= "🏿"
 
 
 def podcast_guid(feed_url: str) -> str:

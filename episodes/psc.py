@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
-from .podcast2 import xml_safe
+from .xmltext import xml_safe
 
 PSC_NS = "http://podlove.org/simple-chapters"
 PSC_VERSION = "1.2"

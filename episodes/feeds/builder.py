@@ -28,9 +28,10 @@ from ..models import (
 )
 from ..models.renditions import enclosures, listed_without_rendition
 from ..people_roles import feed_role
-from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid, truncate_utf8, xml_safe
+from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid
 from ..psc import SimpleChaptersEntryExtension, SimpleChaptersExtension
 from ..websub import WebSubExtension, hub_urls
+from ..xmltext import truncate_utf8, xml_safe
 from .richtext import expand_rich_text_many
 
 

@@ -11,7 +11,7 @@ from lxml import etree
 from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
 from episodes.feeds import build_feed
 from episodes.models import Chapter, EpisodePage, EpisodePerson, ShowPage, Soundbite
-from episodes.podcast2 import xml_safe
+from episodes.xmltext import xml_safe
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import feedparser
 import pytest
 from lxml import etree
 
-from episodes.podcast2 import APPLE_DESCRIPTION_MAX_BYTES, TRANSCRIPT_VTT, truncate_utf8, xml_safe
+from episodes.podcast2 import APPLE_DESCRIPTION_MAX_BYTES, TRANSCRIPT_VTT
+from episodes.xmltext import truncate_utf8, xml_safe
 from tests.episodes.podcast2_sample import P, make_feed, parse, render
 
 # xml_safe
