@@ -37,6 +37,7 @@ from operations.reconnecting import retrying
 
 from ..models import AudioFile, AudioRendition
 from .encode import EncodeError, encode
+from .tags import TaggingError, Tags, tags_for, write_tags
 
 logger = logging.getLogger(__name__)
 
@@ -217,10 +218,20 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
 
 
 def finish(path: Path, rendition: AudioRendition) -> None:
-    """INTEGRATION POINT for tags (issue 14, item 2): the one place where the finished file is changed
-    before it is hashed and stored, so that its URL's digest covers its tags too. When
-    ``episodes.delivery.tags`` (``write_tags(path, tags)``) lands, connect it here, e.g.
-    ``tags.write_tags(path, tags_of(rendition))``. Until then the rendition carries no tags."""
+    """Write the episode's tags (title, show, artwork, chapters...) into the finished file, before it is
+    hashed and stored, so that its URL's digest covers its tags too. Audio that no episode uses (an
+    interview's, or not yet chosen) gets its own title only; a file the tagger cannot read fails the run
+    with the reason, and nothing is stored."""
+    audio = rendition.audio
+    episode = audio.episodes.order_by("-live", "-first_published_at", "pk").first()
+    if episode is not None:
+        tags = tags_for(episode, audio)
+    else:
+        tags = Tags(title=audio.title or Path(audio.file.name).stem)
+    try:
+        write_tags(path, tags)
+    except TaggingError as error:
+        raise Failed(f"The file was made but its tags could not be written: {error}") from error
 
 
 def _encode(rendition: AudioRendition, output: Path, reporter):
