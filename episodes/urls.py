@@ -25,6 +25,7 @@ app_name = "episodes"
 urlpatterns = [
     path("audio/<int:pk>/<str:digest>.<audioext:extension>", views.serve_audio, name="audio"),
     path("audio/<int:pk>/r/<str:digest>.<renditionext:extension>", views.serve_rendition, name="rendition"),
+    path("audio/<int:pk>/r/<str:digest>.waveform.json", views.serve_waveform, name="waveform"),
     path("feeds/<int:pk>.xml", views.show_feed, name="feed"),
     path("chapters/<int:pk>.json", views.episode_chapters, name="chapters"),
     path("embed/episodes/<int:pk>/", embed.embed_player, name="embed"),

@@ -17,6 +17,8 @@ from .feeds import CHAPTERS_MIME_TYPE, FEED_MIME_TYPE, chapters_json, get_feed, 
 from .models import AudioFile, AudioRendition, EpisodePage
 from .serving import FileRange, RangeNotSatisfiable, parse_range
 
+WAVEFORM_CACHE = "public, max-age=31536000, immutable"
+
 
 @require_safe
 def serve_audio(request, pk, digest, extension):
@@ -47,6 +49,36 @@ def serve_rendition(request, pk, digest, extension):
     if rendition is None or len(digest) != 16:
         raise Http404("No such audio file")
     return _serve(request, rendition.audio, rendition)
+
+
+@require_safe
+def serve_waveform(request, pk, digest):
+    """The waveform peaks of a rendition (JSON, episodes/delivery/waveform.py), for the episode page's
+    player. Heard by the same requests as the rendition itself. The URL names the rendition's bytes and
+    the peaks never change once it is made, so a public waveform may be cached for a year."""
+    rendition = (
+        AudioRendition.objects.servable()
+        .filter(audio_id=pk, sha256__startswith=digest)
+        .exclude(waveform="")
+        .select_related("audio")
+        .order_by("-pk")
+        .first()
+    )
+    if rendition is None or len(digest) != 16 or not rendition.audio.is_visible_to(request):
+        raise Http404("No such waveform")
+    etag = quote_etag(f"{rendition.sha256[:32]}-waveform")
+    headers = {
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+        # Private until published, as the audio: a cache must not keep what an unpublished page showed.
+        "Cache-Control": WAVEFORM_CACHE if rendition.audio.is_public() else "private, no-store",
+    }
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        rendition.waveform, content_type="application/json"
+    )
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def _serve(request, audio, served):

@@ -6,7 +6,8 @@ Pass 1 measures the master (``loudnorm=print_format=json``); pass 2 applies the 
 its dynamic mode by itself when it does not). ffmpeg reads and writes the files: nothing here holds the
 audio in memory, however long the episode. A master that is already podcast-ready (MP3, 44.1 kHz, CBR at
 48 to 192 kbit/s, loudness within 1 LU of the target, true peak under the limit) is not re-encoded: its
-audio stream is copied.
+audio stream is copied. Pass 1 runs for every master, so the same ffmpeg run also sends the decoded audio
+to the player's waveform (``waveform.py``): the master is decoded once for both.
 
 Timing: LAME delays its output by about 1100 samples and pads the end, and records both in the LAME tag of
 the MP3's first (Xing/Info) frame, which ffmpeg writes and decoders use to trim them. The result is
@@ -30,6 +31,8 @@ from pathlib import Path
 from django.conf import settings
 from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
+
+from .waveform import PeaksReader, reading_peaks
 
 # The rendition must last as long as the master, to this many milliseconds.
 TIMING_TOLERANCE_MS = 50
@@ -101,6 +104,7 @@ class Result:
     copied: bool
     before: Measurement
     after: Measurement | None
+    waveform: str | None = None  # the player's peaks (JSON, see waveform.py), made in pass 1
 
 
 def ffmpeg() -> str:
@@ -136,11 +140,19 @@ def _mp3_is_cbr(path: Path) -> bool:
 
 
 def measure(
-    path: Path, targets: Targets, duration_ms: int, progress: Progress | None = None
+    path: Path,
+    targets: Targets,
+    duration_ms: int,
+    progress: Progress | None = None,
+    peaks: PeaksReader | None = None,
 ) -> tuple[Measurement, int]:
-    """Pass 1: loudnorm's measurement of the whole master, and how long it lasts decoded (ms)."""
+    """Pass 1: loudnorm's measurement of the whole master, and how long it lasts decoded (ms). With
+    ``peaks``, the same run also sends the decoded audio to the waveform's reader (one decode, not two)."""
     loudnorm = _loudnorm(targets) + ":print_format=json"
-    log, decoded_ms = _run([*_input(path), "-af", loudnorm, "-f", "null", "-"], duration_ms, progress)
+    extra, fds = (peaks.arguments, peaks.pass_fds) if peaks is not None else ([], ())
+    log, decoded_ms = _run(
+        [*_input(path), "-af", loudnorm, "-f", "null", "-", *extra], duration_ms, progress, pass_fds=fds
+    )
     return _report(log), decoded_ms
 
 
@@ -160,7 +172,9 @@ def encode(
     def part(start: float, share: float) -> Progress | None:
         return None if progress is None else (lambda fraction: progress(start + share * fraction))
 
-    before, master_ms = measure(master, targets, duration_ms, part(0, 0.5))
+    with reading_peaks(duration_ms) as peaks:
+        before, master_ms = measure(master, targets, duration_ms, part(0, 0.5), peaks)
+        waveform = peaks.result()
     if is_ready(source, before, targets):
         _run([*_input(master), "-c:a", "copy", *_mp3_out(output)], duration_ms, part(0.5, 0.5))
         result_after, copied, bitrate, channels = (
@@ -220,6 +234,7 @@ def encode(
         copied=copied,
         before=before,
         after=result_after if not copied else before,
+        waveform=waveform,
     )
 
 
@@ -255,13 +270,17 @@ def _loudnorm(targets: Targets) -> str:
     return f"loudnorm=I={targets.integrated}:TP={targets.true_peak}:LRA={LOUDNESS_RANGE}"
 
 
-def _run(arguments: list[str], duration_ms: int | None, progress: Progress | None) -> tuple[str, int]:
+def _run(
+    arguments: list[str], duration_ms: int | None, progress: Progress | None, pass_fds: tuple[int, ...] = ()
+) -> tuple[str, int]:
     """Run ffmpeg, reporting progress from ``-progress pipe:1``; returns its log (stderr) and the duration
     it decoded (ms). The log goes to a temporary file rather than a pipe: a broken master can make ffmpeg
-    write an error per frame."""
+    write an error per frame. ``pass_fds``: pipes an extra output writes to (the waveform's)."""
     command = [ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", "-progress", "pipe:1", *arguments]
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)  # noqa: S603
+        process = subprocess.Popen(  # noqa: S603
+            command, stdout=subprocess.PIPE, stderr=log, text=True, pass_fds=pass_fds
+        )
         out_us = 0
         try:
             for line in process.stdout:

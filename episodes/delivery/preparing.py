@@ -198,6 +198,7 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
                 true_peak_before=result.before.true_peak,
                 loudness_after=result.after.integrated if result.after else None,
                 true_peak_after=result.after.true_peak if result.after else None,
+                waveform=result.waveform or "",
             )
             if not updated:
                 raise Superseded(claim)

@@ -9,6 +9,7 @@ then the scheduler deletes them and their files.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,6 +46,43 @@ def enclosures(audio_ids) -> dict[int, dict]:
 def listed_without_rendition(extension: str) -> bool:
     """Whether an episode whose master has this extension may be in the feed with its master as enclosure."""
     return extension in DELIVERABLE_AS_IS or not getattr(settings, "DELIVERY_ENABLED", True)
+
+
+@dataclass(frozen=True)
+class Listening:
+    """What the site's player plays: a URL, its type and size, and the waveform's URL when there is one."""
+
+    url: str
+    mime_type: str
+    size: int
+    waveform_url: str = ""
+
+
+def listening(audio) -> Listening | None:
+    """What a listener's browser plays for ``audio``, by the feed's rule: the ready MP3 rendition (one
+    query, as ``enclosures``), else the master when podcast apps take it as it is or delivery is off.
+    None while a master they would not take (WAV, FLAC, Ogg) waits for its rendition: the site offers
+    listeners the same file as their podcast app."""
+    if getattr(settings, "DELIVERY_ENABLED", True):
+        row = (
+            AudioRendition.objects.ready()
+            .filter(audio_id=audio.pk, format=AudioRendition.MP3)
+            .annotate(has_waveform=models.ExpressionWrapper(~models.Q(waveform=""), models.BooleanField()))
+            .values("sha256", "size", "has_waveform")
+            .first()
+        )
+        if row is not None:
+            return Listening(
+                url=AudioRendition.path_for(audio.pk, row["sha256"], AudioRendition.MP3),
+                mime_type=AudioRendition.MIME_TYPES[AudioRendition.MP3],
+                size=row["size"],
+                waveform_url=AudioRendition.waveform_path_for(audio.pk, row["sha256"])
+                if row["has_waveform"]
+                else "",
+            )
+    if listed_without_rendition(audio.extension):
+        return Listening(url=audio.url, mime_type=audio.content_type, size=audio.size)
+    return None
 
 
 class AudioRenditionQuerySet(models.QuerySet):
@@ -94,6 +132,11 @@ class AudioRendition(models.Model):
     true_peak_before = models.FloatField("true peak before (dBTP)", null=True, blank=True)
     loudness_after = models.FloatField("loudness after (LUFS)", null=True, blank=True)
     true_peak_after = models.FloatField("true peak after (dBTP)", null=True, blank=True)
+    # JSON text, a few kilobytes (episodes/delivery/waveform.py): kept in the row, so that it is written in
+    # the same UPDATE that makes the rendition DONE and deleted with it, and served without a storage trip.
+    waveform = models.TextField(
+        blank=True, editable=False, help_text="The player's waveform peaks (audiowaveform JSON)."
+    )
 
     status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED, db_index=True)
     progress = models.FloatField(default=0, help_text="0 to 1 while preparing.")
@@ -147,6 +190,11 @@ class AudioRendition(models.Model):
         return reverse(
             "episodes:rendition", kwargs={"pk": audio_id, "digest": sha256[:16], "extension": extension}
         )
+
+    @staticmethod
+    def waveform_path_for(audio_id: int, sha256: str) -> str:
+        """The waveform's URL: named by the rendition's digest, so it never serves other peaks."""
+        return reverse("episodes:waveform", kwargs={"pk": audio_id, "digest": sha256[:16]})
 
     @property
     def created_at(self):

@@ -2,6 +2,7 @@
 
 from django import template
 
+from ..models.renditions import listening as listening_for
 from ..moments import parse_moment
 
 register = template.Library()
@@ -18,3 +19,10 @@ def requested_moment(context, audio) -> int | None:
     if request is None or audio is None:
         return None
     return parse_moment(request.GET.get("t"), audio.duration_ms)
+
+
+@register.simple_tag
+def listening(audio):
+    """What the player plays for ``audio`` (``episodes.models.renditions.listening``): the ready MP3
+    rendition, else the master when podcast apps take it as it is; None while the audio is being prepared."""
+    return None if audio is None else listening_for(audio)

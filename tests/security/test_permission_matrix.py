@@ -141,6 +141,16 @@ def rendition_url(key):
     return lambda w: w.hidden[key].audio.renditions.get().url
 
 
+def waveform_url(key):
+    """The same rendition's waveform, which the episode page's player draws."""
+
+    def url(w):
+        rendition = w.hidden[key].audio.renditions.get()
+        return rendition.waveform_path_for(rendition.audio_id, rendition.sha256)
+
+    return url
+
+
 def transcript_url(key, extension="vtt"):
     return lambda w: reverse("transcripts:file", args=[w.transcripts[key].pk, extension])
 
@@ -206,6 +216,7 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
         for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD)
     },
     "unpublished episode rendition": (get(rendition_url(UNPUBLISHED)), status),
+    "unpublished episode waveform": (get(waveform_url(UNPUBLISHED)), status),
     **{
         f"{key} transcript (vtt)": (get(transcript_url(key)), status)
         for key in (LIVE, DRAFT, UNPUBLISHED, MEMBERS, PASSWORD, REPLACED)
@@ -288,6 +299,7 @@ MATRIX = {
     "members episode audio":         (404,      OK,        OK,        OK),
     "password episode audio":        (404,      OK,        OK,        OK),
     "unpublished episode rendition": (404,      OK,        OK,        OK),
+    "unpublished episode waveform":  (404,      OK,        OK,        OK),
     "live transcript (vtt)":         (OK,       OK,        OK,        OK),
     "draft transcript (vtt)":        (404,      OK,        OK,        OK),
     "unpublished transcript (vtt)":  (404,      OK,        OK,        OK),

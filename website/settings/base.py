@@ -171,6 +171,8 @@ DELIVERY_MP3_BITRATE_MONO = env.int("DELIVERY_MP3_BITRATE_MONO", default=64)
 DELIVERY_GRACE_DAYS = env.int("DELIVERY_GRACE_DAYS", default=7)
 # A RUNNING rendition whose worker has not beaten for this long is queued again (its worker died).
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
+# At most this many points in the player's waveform (peaks computed while the master is decoded).
+DELIVERY_WAVEFORM_POINTS = env.int("DELIVERY_WAVEFORM_POINTS", default=1000)
 
 # Words the transcription engine should spell as we do, besides show titles, people's names and (later)
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
