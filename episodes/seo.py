@@ -129,15 +129,23 @@ def person_ld(person) -> dict:
 
 
 def audio_object_ld(audio, root: str) -> dict:
-    data = {
-        "@type": "AudioObject",
-        "contentUrl": absolute(root, audio.url),
-        "encodingFormat": audio.content_type,
-        "duration": iso_duration(audio.duration_ms),
-    }
+    """The schema.org AudioObject of ``audio``: the file listeners get (the site's player's), which
+    names no file while a master podcast apps would not take is being prepared."""
+    data = {"@type": "AudioObject", "duration": iso_duration(audio.duration_ms)}
+    source = listened(audio)
+    if source is not None:
+        data["contentUrl"] = absolute(root, source.url)
+        data["encodingFormat"] = source.mime_type
     for describe in hooks.get_hooks(AUDIO_OBJECT_HOOK):
         describe(audio, data)
     return data
+
+
+def listened(audio):
+    """The file the site's player plays for ``audio`` (``episodes.models.renditions.listening``)."""
+    from .models.renditions import listening  # the page models import this module
+
+    return listening(audio)
 
 
 def people_ld(page, data: dict) -> None:
@@ -195,9 +203,10 @@ class SeoMixin:
             )
 
         audio = getattr(self, "audio", None)
-        if audio is not None:
-            meta.audio_url = absolute(root, audio.url)
-            meta.audio_type = audio.content_type
+        source = listened(audio) if audio is not None else None
+        if source is not None:
+            meta.audio_url = absolute(root, source.url)
+            meta.audio_type = source.mime_type
 
         self.open_graph(meta, request, root=root, url=url)
         meta.json_ld = self.json_ld(meta, request, root=root, url=url)

@@ -62,7 +62,18 @@ def listening(audio) -> Listening | None:
     """What a listener's browser plays for ``audio``, by the feed's rule: the ready MP3 rendition (one
     query, as ``enclosures``), else the master when podcast apps take it as it is or delivery is off.
     None while a master they would not take (WAV, FLAC, Ogg) waits for its rendition: the site offers
-    listeners the same file as their podcast app."""
+    listeners the same file as their podcast app.
+
+    Remembered on the audio instance, so that a page's player, meta tags and JSON-LD (which all name
+    this file) cost one query between them."""
+    try:
+        return audio._listening
+    except AttributeError:
+        audio._listening = _listening(audio)
+        return audio._listening
+
+
+def _listening(audio) -> Listening | None:
     if getattr(settings, "DELIVERY_ENABLED", True):
         row = (
             AudioRendition.objects.ready()

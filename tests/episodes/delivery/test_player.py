@@ -80,6 +80,33 @@ def test_the_embedded_player_plays_the_rendition_without_a_waveform(client, mp3_
     assert not figure.has_attr("data-waveform-url")  # 200 pixels high: no room for it
 
 
+def test_the_meta_tags_and_json_ld_name_the_file_the_player_plays(client, mp3_episode, masters, show):
+    """og:audio and the JSON-LD AudioObject name the rendition once it is ready (what a shared link's
+    preview plays), and name no file while a WAV master waits for its rendition."""
+    rendition = prepare(mp3_episode.audio)
+
+    page = BeautifulSoup(client.get(mp3_episode.url).content.decode(), "html.parser")
+    og_audio = page.find("meta", property="og:audio")["content"]
+    assert og_audio.endswith(rendition.url) and og_audio.startswith("http")
+    assert page.find("meta", property="og:audio:type")["content"] == "audio/mpeg"
+    graph = [json.loads(script.string) for script in page.find_all("script", type="application/ld+json")]
+    media = [item["associatedMedia"] for item in _ld_items(graph) if "associatedMedia" in item]
+    assert media and media[0]["contentUrl"] == og_audio
+
+    waiting = publish_episode(show, AudioFileFactory(path=masters["quiet_stereo_wav"], title="Wav"), slug="waiting")
+    page = BeautifulSoup(client.get(waiting.url).content.decode(), "html.parser")
+    assert page.find("meta", property="og:audio") is None
+    graph = [json.loads(script.string) for script in page.find_all("script", type="application/ld+json")]
+    media = [item["associatedMedia"] for item in _ld_items(graph) if "associatedMedia" in item]
+    assert media and "contentUrl" not in media[0] and media[0]["duration"].startswith("PT")
+
+
+def _ld_items(graph):
+    for data in graph:
+        for item in data if isinstance(data, list) else data.get("@graph", [data]):
+            yield item
+
+
 def test_a_wav_master_waits_for_its_rendition_as_in_the_feed(client, show, masters):
     """A WAV is ten times the bytes of the MP3 on a phone's data plan, and no podcast app gets it either:
     the page says the audio is being prepared, then plays the rendition."""
