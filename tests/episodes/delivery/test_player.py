@@ -93,7 +93,9 @@ def test_the_meta_tags_and_json_ld_name_the_file_the_player_plays(client, mp3_ep
     media = [item["associatedMedia"] for item in _ld_items(graph) if "associatedMedia" in item]
     assert media and media[0]["contentUrl"] == og_audio
 
-    waiting = publish_episode(show, AudioFileFactory(path=masters["quiet_stereo_wav"], title="Wav"), slug="waiting")
+    waiting = publish_episode(
+        show, AudioFileFactory(path=masters["quiet_stereo_wav"], title="Wav"), slug="waiting"
+    )
     page = BeautifulSoup(client.get(waiting.url).content.decode(), "html.parser")
     assert page.find("meta", property="og:audio") is None
     graph = [json.loads(script.string) for script in page.find_all("script", type="application/ld+json")]
@@ -103,8 +105,7 @@ def test_the_meta_tags_and_json_ld_name_the_file_the_player_plays(client, mp3_ep
 
 def _ld_items(graph):
     for data in graph:
-        for item in data if isinstance(data, list) else data.get("@graph", [data]):
-            yield item
+        yield from data if isinstance(data, list) else data.get("@graph", [data])
 
 
 def test_a_wav_master_waits_for_its_rendition_as_in_the_feed(client, show, masters):
