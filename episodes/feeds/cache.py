@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..models import ShowPage
 from .builder import build_feed
+from .prefix import measured
 
 CACHE_SECONDS = 60 * 60 * 24
 
@@ -41,7 +42,8 @@ def get_feed(show_pk: int) -> BuiltFeed | None:
     if state is None:
         return None
     changed_at = state[0] or state[1] or timezone.now()
-    key = f"podcast-feed:{show_pk}:{changed_at.timestamp()}"
+    # The measurement prefix changes every enclosure: a feed built under another one is not current.
+    key = f"podcast-feed:{show_pk}:{changed_at.timestamp()}:{measured('')}"
     served = _served.get(show_pk)
     if served is not None and served[0] == key:
         built = served[1]
