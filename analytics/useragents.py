@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Upstream's matching order; devices is the optional second dimension.
 KINDS = ("bots", "apps", "libraries", "browsers")
@@ -117,9 +119,53 @@ class Matcher:
         return None
 
 
-@lru_cache(maxsize=1)
+def check_folder(folder: Path) -> dict[str, int]:
+    """Check a folder of patterns files as ``install_folder`` needs them: every file present and in
+    upstream's shape, every pattern valid, and every example matched by its own entry in upstream's order
+    (as upstream's own tests require). The number of entries per file; raises PatternsError."""
+    folder = Path(folder)
+    missing = [name for name in FILES if not (folder / f"{name}.json").is_file()]
+    if missing:
+        raise PatternsError(f"{', '.join(name + '.json' for name in missing)} missing in {folder}")
+    checked = Matcher(folder)
+    for file in KINDS:
+        for name, example in examples(folder / f"{file}.json"):
+            found = checked.entry(clean(example))
+            if found != (_KIND_OF_FILE[file], name):
+                raise PatternsError(
+                    f"{file}.json: the example {example[:80]!r} of {name!r} is matched by "
+                    f"{found[1] if found else 'nothing'!r} instead"
+                )
+    return {name: len(checked.lists[name]) for name in FILES}
+
+
+def install_folder(source: Path, target: Path, commit: str = "") -> dict[str, int]:
+    """Replace the patterns files of ``target`` with those of ``source`` once all of them pass
+    ``check_folder`` (nothing is replaced otherwise); note the upstream commit in target's README."""
+    counts = check_folder(source)
+    for name in FILES:
+        (Path(target) / f"{name}.json").write_bytes((Path(source) / f"{name}.json").read_bytes())
+    readme = Path(target) / "README.md"
+    if commit and readme.is_file():
+        text = re.sub(r"at commit\s+`[0-9a-f]+`( \([^)]*\))?", f"at commit `{commit}`", readme.read_text())
+        readme.write_text(text)
+    _matcher_of.cache_clear()
+    return counts
+
+
+def data_dir() -> Path:
+    """Where the patterns are read from and refreshed into: ANALYTICS_USER_AGENTS_DIR, else
+    analytics/data/ (a deployment whose code is read-only points the setting at a writable copy)."""
+    return Path(getattr(settings, "ANALYTICS_USER_AGENTS_DIR", "") or DATA_DIR)
+
+
 def matcher() -> Matcher:
-    return Matcher(DATA_DIR)
+    return _matcher_of(str(data_dir()))
+
+
+@lru_cache(maxsize=4)
+def _matcher_of(folder: str) -> Matcher:
+    return Matcher(Path(folder))
 
 
 def identify(user_agent: str | None) -> Agent:
