@@ -25,6 +25,7 @@ concurrent requests neither lose nor double a count, on PostgreSQL and on SQLite
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, date, datetime
 
 from django.conf import settings
@@ -45,6 +46,8 @@ from .useragents import clean, identify
 
 logger = logging.getLogger(__name__)
 
+PAGE_SECONDS = 30  # an episode published or unpublished a moment ago may count for its audio this late
+_pages: dict[int, tuple[float, tuple[int, int | None] | None]] = {}
 # Listeners already counted today for a page, so that their later requests (a player fetching the rest of
 # the episode in ranges) cost no query. Per process; another process learns it from the listener's row.
 _counted: set[tuple[str, int]] = set()
@@ -103,7 +106,20 @@ def _asked_range(request, served) -> tuple[int, int] | None | bool:
 
 def page_of(audio: AudioFile) -> tuple[int, int | None] | None:
     """``(page id, show id)`` the audio's downloads count for: its live episode (the oldest, should several
-    share it) with its show, else its live interview; None when no live page uses it. One query each."""
+    share it) with its show, else its live interview; None when no live page uses it. Remembered by the
+    process for PAGE_SECONDS: every range request of every listener asks."""
+    moment = time.monotonic()
+    known = _pages.get(audio.pk)
+    if known is not None and known[0] > moment:
+        return known[1]
+    if len(_pages) > 10_000:
+        _pages.clear()
+    found = _find_page(audio)
+    _pages[audio.pk] = (moment + PAGE_SECONDS, found)
+    return found
+
+
+def _find_page(audio: AudioFile) -> tuple[int, int | None] | None:
     parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
     show = ShowPage.objects.filter(path=parent_path).values("pk")[:1]
     episode = (
@@ -178,10 +194,11 @@ def _remember(day: date, memo: tuple[str, int]) -> None:
 
 
 def forget() -> None:
-    """Drop what this process remembers (counted listeners, salts): the tests, whose rolled-back rows
+    """Drop what this process remembers (counted listeners, pages, salts): the tests, whose rolled-back rows
     give their ids to the next test, start afresh with it."""
     _counted.clear()
     _counted_day[0] = None
+    _pages.clear()
     forget_salts_in_memory()
 
 
