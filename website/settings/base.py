@@ -181,6 +181,9 @@ ANALYTICS_IP_HEADER = env.str("ANALYTICS_IP_HEADER", default="")
 # A third-party measurement prefix put before every enclosure URL of the feed, e.g. https://op3.dev/e/
 # (the URL follows without its https://). Empty: off.
 ANALYTICS_PREFIX = env.str("ANALYTICS_PREFIX", default="")
+# Where the OPAWG user-agent patterns are read from and `manage.py refresh_user_agents` writes them; empty:
+# analytics/data/ (point it at a writable copy when the code is read-only).
+ANALYTICS_USER_AGENTS_DIR = env.str("ANALYTICS_USER_AGENTS_DIR", default="")
 
 # Words the transcription engine should spell as we do, besides show titles, people's names and (later)
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
