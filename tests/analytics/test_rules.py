@@ -237,3 +237,24 @@ def test_a_day_old_listener_row_changes_nothing_today(listener, episode, audio):
     listener.get(audio.url)
 
     assert downloads(episode) == 1
+
+
+def test_what_counting_costs_in_queries(listener, settings, long_episode, long_audio):
+    """The counting's share of a range request stays a handful of statements (the first range of the day
+    also makes the salt and finds the episode), and a listener counted today costs none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(byte_range: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            listener.get(long_audio.url, byte_range)
+        return len(captured)
+
+    settings.ANALYTICS_ENABLED = False
+    off = queries("bytes=0-999")
+    settings.ANALYTICS_ENABLED = True
+    queries("bytes=0-999")  # the day's salt, the episode: remembered by the process from now on
+    piece = minute_of(long_audio) // 2
+    assert queries(f"bytes=1000-{piece}") - off <= 5  # savepoint, insert, lock, update, release
+    assert queries(f"bytes={piece}-{2 * piece}") - off <= 7  # and the aggregate's insert and increment
+    assert queries(f"bytes={2 * piece}-{3 * piece}") == off  # counted: remembered, no query
