@@ -151,12 +151,14 @@ def forget_cached(shows) -> None:
     from django.core.cache import cache
     from wagtail.models import Site
 
+    from episodes.feeds.cache import cache_key
+
     Site.clear_site_root_paths_cache()
     for show in shows:
         show.refresh_from_db()
         changed_at = show.feed_changed_at or show.last_published_at
         if changed_at:
-            cache.delete(f"podcast-feed:{show.pk}:{changed_at.timestamp()}")  # as episodes.feeds.get_feed
+            cache.delete(cache_key(show.pk, changed_at))
 
 
 def measure(args, workdir, port, cache, cache_note, load_at_start, small, large) -> int:

@@ -14,6 +14,7 @@ from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from .feeds import CHAPTERS_MIME_TYPE, FEED_MIME_TYPE, chapters_json, get_feed, site_root
+from .listening import audio_served
 from .models import AudioFile, AudioRendition, EpisodePage
 from .serving import FileRange, RangeNotSatisfiable, parse_range
 
@@ -99,15 +100,26 @@ def _serve(request, audio, served):
         # Object storage behind a CDN answers ranges itself; the storage URL may be signed and short-lived.
         response = HttpResponseRedirect(served.file.url)
         response["Cache-Control"] = "private, no-store"
+        audio_served(request, audio, served, None)  # the storage answers the range: not seen here
         return response
     if delivery == "x-accel-redirect":
         response = HttpResponse(content_type=served.content_type, headers=headers)
         response["X-Accel-Redirect"] = settings.AUDIO_ACCEL_REDIRECT_PREFIX + quote(served.file.name)
+        _accel_served(request, audio, served)
         return response
-    return _stream(request, served, headers)
+    return _stream(request, served, headers, master=audio)
 
 
-def _stream(request, audio, headers):
+def _accel_served(request, audio, served) -> None:
+    """Tell the hooks which bytes nginx is about to send: the request's Range, as nginx reads it."""
+    try:
+        byte_range = parse_range(request.headers.get("Range"), served.size)
+    except RangeNotSatisfiable:
+        return  # nginx answers 416: nothing is sent
+    audio_served(request, audio, served, byte_range or (0, served.size - 1))
+
+
+def _stream(request, audio, headers, master=None):
     """``audio``: the master or a rendition (size, sha256, created_at, file, content_type)."""
     size = audio.size
     etag = quote_etag(audio.sha256)
@@ -149,6 +161,7 @@ def _stream(request, audio, headers):
     response["Content-Length"] = str(length)
     if byte_range:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    audio_served(request, master or audio, audio, (start, end))
     return response
 
 

@@ -25,6 +25,7 @@ LAYERS = {
     "pagecache": 0,  # whole-page cache and its purges
     "episodes": 1,
     "transcripts": 2,
+    "analytics": 2,  # download counting: told of downloads by episodes' AUDIO_SERVED_HOOK, beside transcripts
     "concepts": 3,
     "search": 4,
     "website": 5,  # the project: settings, URLs, site pages; it wires the apps together

@@ -32,6 +32,7 @@ from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid
 from ..psc import SimpleChaptersEntryExtension, SimpleChaptersExtension
 from ..websub import WebSubExtension, hub_urls
 from ..xmltext import truncate_utf8, xml_safe
+from .prefix import measured
 from .richtext import expand_rich_text_many
 
 
@@ -260,7 +261,7 @@ def build_feed(show: ShowPage) -> bytes:
             fe.content(xml_safe(notes_html))
         fe.pubDate(row["publication_date"])
         url, length, mime_type, duration_ms = _enclosure(row, renditions.get(row["audio_id"]))
-        fe.enclosure(f"{root_url}{audio_path}{url}", str(length), mime_type)
+        fe.enclosure(measured(f"{root_url}{audio_path}{url}"), str(length), mime_type)
         fe.podcast.itunes_duration(round(duration_ms / 1000))
         fe.podcast.itunes_explicit(row["explicit"])
         fe.podcast.itunes_episode_type(row["episode_type"])

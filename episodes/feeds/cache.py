@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..models import ShowPage
 from .builder import build_feed
+from .prefix import measured
 
 CACHE_SECONDS = 60 * 60 * 24
 
@@ -30,6 +31,11 @@ class BuiltFeed:
 _served: dict[int, tuple[str, BuiltFeed]] = {}
 
 
+def cache_key(show_pk: int, changed_at: datetime) -> str:
+    # The measurement prefix changes every enclosure: a feed built under another one is not current.
+    return f"podcast-feed:{show_pk}:{changed_at.timestamp()}:{measured('')}"
+
+
 def get_feed(show_pk: int) -> BuiltFeed | None:
     """The feed of a live, public show, or None. Built at most once per change of ``feed_changed_at``.
 
@@ -41,7 +47,7 @@ def get_feed(show_pk: int) -> BuiltFeed | None:
     if state is None:
         return None
     changed_at = state[0] or state[1] or timezone.now()
-    key = f"podcast-feed:{show_pk}:{changed_at.timestamp()}"
+    key = cache_key(show_pk, changed_at)
     served = _served.get(show_pk)
     if served is not None and served[0] == key:
         built = served[1]

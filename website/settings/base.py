@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "transcripts",
     "concepts",
     "search",
+    "analytics",
     # Infrastructure, below the domain apps (operations before django_tasks_db, whose db_worker it
     # replaces), and the demo content, which loads every app's pages and so sits on top beside website.
     "operations",
@@ -174,6 +175,18 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
 # At most this many points in the player's waveform (peaks computed while the master is decoded).
 DELIVERY_WAVEFORM_POINTS = env.int("DELIVERY_WAVEFORM_POINTS", default=1000)
 
+# Download counting by the IAB rules in the audio view (analytics/, docs/operators.md#download-counting).
+ANALYTICS_ENABLED = env.bool("ANALYTICS_ENABLED", default=True)
+# Behind a proxy of ours, the header it puts the client's address in (e.g. X-Forwarded-For: its last
+# address is used, the one our proxy appended). Empty: REMOTE_ADDR.
+ANALYTICS_IP_HEADER = env.str("ANALYTICS_IP_HEADER", default="")
+# A third-party measurement prefix put before every enclosure URL of the feed, e.g. https://op3.dev/e/
+# (the URL follows without its https://). Empty: off.
+ANALYTICS_PREFIX = env.str("ANALYTICS_PREFIX", default="")
+# Where the OPAWG user-agent patterns are read from and `manage.py refresh_user_agents` writes them; empty:
+# analytics/data/ (point it at a writable copy when the code is read-only).
+ANALYTICS_USER_AGENTS_DIR = env.str("ANALYTICS_USER_AGENTS_DIR", default="")
+
 # Words the transcription engine should spell as we do, besides show titles, people's names and (later)
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
 TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coproduction"])
@@ -199,6 +212,8 @@ SCHEDULED_JOBS = [
     ("episodes.delivery.preparing.delete_expired", 60 * 60),
     # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
     ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
+    # Delete the download counting's listener rows and salts of UTC days that are over (the aggregates stay).
+    ("analytics.counting.prune", 60 * 60),
     # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
     ("search.indexing.prune_stale_entries", 24 * 60 * 60),
 ]

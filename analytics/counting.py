@@ -1,0 +1,213 @@
+"""Downloads counted by the IAB Podcast Measurement Technical Guidelines (v2.2), as the audio is served.
+
+The audio views of the episodes app call ``count_download`` through ``episodes.listening.AUDIO_SERVED_HOOK``
+with the bytes they are about to send (``analytics/wagtail_hooks.py``). The rules, in the order they are
+applied:
+
+- only GET counts; HEAD never does;
+- a request for at most two bytes (``bytes=0-1``, ``bytes=0-0``: players probing the file) never counts,
+  and its bytes are not added to anything;
+- bots, crawlers and preloading players (the OPAWG bots list, Apple Podcasts on the Apple Watch among
+  them) never count;
+- a listener (``analytics.listeners``) is counted once per episode per UTC day, when the distinct bytes
+  sent to them add up to one minute of audio, or the whole file when it is shorter. Master and renditions
+  count for the same episode; a listener who switched file mid-day adds the parts of each.
+
+In ``AUDIO_DELIVERY=redirect`` mode the storage sends the bytes, so the ranges are not seen: the first GET
+of the day that is not a probe counts at redirect time. In ``x-accel-redirect`` mode the request's Range
+header says what nginx sends.
+
+Counting never fails or holds up a download: any error is logged (without the address, which no query
+carries) and the audio is served anyway. Counts are written with row locks and atomic increments, so that
+concurrent requests neither lose nor double a count, on PostgreSQL and on SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from wagtail.models import Page
+
+from episodes.models import AudioFile, EpisodePage, InterviewPage, ShowPage
+from episodes.serving import RangeNotSatisfiable, parse_range
+
+from .listeners import client_address, forget_salts, forget_salts_in_memory, listener
+from .models import DailyDownloads, ListenerDay
+from .ranges import PROBE_BYTES, bytes_for_a_minute, heard, merge
+from .useragents import clean, identify
+
+logger = logging.getLogger(__name__)
+
+PAGE_SECONDS = 30  # an episode published or unpublished a moment ago may count for its audio this late
+_pages: dict[int, tuple[float, tuple[int, int | None] | None]] = {}
+# Listeners already counted today for a page, so that their later requests (a player fetching the rest of
+# the episode in ranges) cost no query. Per process; another process learns it from the listener's row.
+_counted: set[tuple[str, int]] = set()
+_counted_day: list[date | None] = [None]
+_MAX_REMEMBERED = 200_000
+
+
+def now() -> datetime:
+    """The time counting goes by: ANALYTICS_CLOCK (a dotted path to a function without arguments, for
+    tests that cross midnight) or Django's ``timezone.now``."""
+    path = getattr(settings, "ANALYTICS_CLOCK", "")
+    return import_string(path)() if path else timezone.now()
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def count_download(request, audio: AudioFile, served, byte_range: tuple[int, int] | None) -> None:
+    """The AUDIO_SERVED_HOOK: apply the rules to one answer of the audio view. Never raises."""
+    if not getattr(settings, "ANALYTICS_ENABLED", True) or request.method != "GET":
+        return
+    try:
+        # Redirect mode: the storage answers, so only the Range asked of it tells a probe from a download.
+        asked = _asked_range(request, served) if byte_range is None else byte_range
+        if asked is False or (asked is not None and asked[1] - asked[0] + 1 <= PROBE_BYTES):
+            return
+        user_agent = clean(request.headers.get("User-Agent"))
+        agent = identify(user_agent)
+        if agent.is_bot:
+            return
+        page = page_of(audio)
+        if page is None:
+            return  # no live page uses it (an editor hearing a draft): nothing to count it for
+        day = utc_day(now())
+        who = listener(day, client_address(request), user_agent)
+        record(day, who, page, served, byte_range, agent.name)
+    except Exception as error:
+        # The query text and the error name no client: the address is hashed before any query is made.
+        logger.error(
+            "A download of audio %s was not counted (%s); the audio was served",
+            audio.pk,
+            error.__class__.__name__,
+            exc_info=True,
+        )
+
+
+def _asked_range(request, served) -> tuple[int, int] | None | bool:
+    """In redirect mode: the Range the request asks of the storage (None for all of it; False when the
+    storage will answer 416), so that a probe is told from a download."""
+    try:
+        return parse_range(request.headers.get("Range"), served.size or 0)
+    except RangeNotSatisfiable:
+        return False
+
+
+def page_of(audio: AudioFile) -> tuple[int, int | None] | None:
+    """``(page id, show id)`` the audio's downloads count for: its live episode (the oldest, should several
+    share it) with its show, else its live interview; None when no live page uses it. Remembered by the
+    process for PAGE_SECONDS: every range request of every listener asks."""
+    moment = time.monotonic()
+    known = _pages.get(audio.pk)
+    if known is not None and known[0] > moment:
+        return known[1]
+    if len(_pages) > 10_000:
+        _pages.clear()
+    found = _find_page(audio)
+    _pages[audio.pk] = (moment + PAGE_SECONDS, found)
+    return found
+
+
+def _find_page(audio: AudioFile) -> tuple[int, int | None] | None:
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
+    show = ShowPage.objects.filter(path=parent_path).values("pk")[:1]
+    episode = (
+        EpisodePage.objects.live()
+        .filter(audio_id=audio.pk)
+        .order_by("pk")
+        .values_list("pk", Subquery(show))
+        .first()
+    )
+    if episode is not None:
+        return tuple(episode)
+    interview = InterviewPage.objects.live().filter(audio_id=audio.pk).order_by("pk")
+    row = interview.values_list("pk", "show_id").first()
+    return tuple(row) if row else None
+
+
+def file_key(served) -> str:
+    """The key of a file's ranges: masters and renditions are numbered apart."""
+    return f"a{served.pk}" if isinstance(served, AudioFile) else f"r{served.pk}"
+
+
+def record(
+    day: date,
+    who: str,
+    page: tuple[int, int | None],
+    served,
+    byte_range: tuple[int, int] | None,
+    app: str,
+) -> bool:
+    """Add the bytes sent to the listener's day; count the download once they reach a minute. True when
+    this request is the one that counted. ``byte_range`` None: the bytes are not known (redirect mode), so
+    the request counts at once."""
+    page_id, show_id = page
+    memo = (who, page_id)
+    if _counted_day[0] == day and memo in _counted:
+        return False
+    where = {"day": day, "listener": who, "page_id": page_id}
+    with transaction.atomic():
+        # Made if missing, then locked: concurrent requests of one listener wait for each other here.
+        ListenerDay.objects.bulk_create([ListenerDay(**where)], ignore_conflicts=True)
+        state = ListenerDay.objects.select_for_update().get(**where)
+        if state.counted:
+            _remember(day, memo)
+            return False
+        counted = byte_range is None or _add_range(state.ranges, served, byte_range)
+        state.counted = counted
+        state.save(update_fields=["ranges", "counted"])
+        if counted:
+            row = {"day": day, "page_id": page_id, "app": app}
+            made = DailyDownloads(**row, show_id=show_id)
+            DailyDownloads.objects.bulk_create([made], ignore_conflicts=True)
+            DailyDownloads.objects.filter(**row).update(count=F("count") + 1)
+    if counted:
+        _remember(day, memo)
+    return counted
+
+
+def _add_range(files: dict, served, byte_range: tuple[int, int]) -> bool:
+    """Add the range to the listener's ``{file key: {"minute": bytes, "sent": intervals}}``; True once the
+    files' distinct bytes add up to a minute of audio."""
+    minute = bytes_for_a_minute(served.size or 0, served.duration_ms or 0, served.bitrate)
+    entry = files.setdefault(file_key(served), {"minute": minute, "sent": []})
+    entry["sent"] = merge(entry["sent"], byte_range[0], byte_range[1] + 1)
+    return heard({k: v["sent"] for k, v in files.items()}, {k: v["minute"] for k, v in files.items()}) >= 1
+
+
+def _remember(day: date, memo: tuple[str, int]) -> None:
+    if _counted_day[0] != day or len(_counted) > _MAX_REMEMBERED:
+        _counted.clear()
+        _counted_day[0] = day
+    _counted.add(memo)
+
+
+def forget() -> None:
+    """Drop what this process remembers (counted listeners, pages, salts): the tests, whose rolled-back rows
+    give their ids to the next test, start afresh with it."""
+    _counted.clear()
+    _counted_day[0] = None
+    _pages.clear()
+    forget_salts_in_memory()
+
+
+def prune() -> None:
+    """Scheduled job: delete the listener rows and salts of days that are over (UTC). The aggregates stay.
+    Before this runs, yesterday's rows only wait; nothing reads them."""
+    today = utc_day(now())
+    deleted, _ = ListenerDay.objects.filter(day__lt=today).delete()
+    salts = forget_salts(today)
+    _counted.clear()
+    _counted_day[0] = None
+    logger.info("Download counting: deleted %d listener rows and %d salts of past days", deleted, salts)
