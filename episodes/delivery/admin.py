@@ -24,10 +24,27 @@ def current_rendition(audio: AudioFile | None) -> AudioRendition | None:
     return audio.renditions.active().filter(format=AudioRendition.MP3, master_sha256=audio.sha256).first()
 
 
+def extra_renditions(audio: AudioFile | None) -> list[AudioRendition]:
+    """The renditions of the master's present content in the formats besides the MP3 (M4A, Opus) that
+    its shows ask for, whatever their state, in the order of ``AudioRendition.FORMATS``."""
+    if audio is None or not audio.pk:
+        return []
+    found = {
+        rendition.format: rendition
+        for rendition in audio.renditions.active()
+        .filter(master_sha256=audio.sha256)
+        .exclude(format=AudioRendition.MP3)
+    }
+    return [found[fmt] for fmt, _ in AudioRendition.FORMATS if fmt in found]
+
+
 def status_context(audio: AudioFile | None) -> dict:
+    rendition, extra = current_rendition(audio), extra_renditions(audio)
     return {
         "audio": audio,
-        "rendition": current_rendition(audio),
+        "rendition": rendition,
+        "extra_renditions": extra,
+        "any_failed": any(r.status == AudioRendition.FAILED for r in [rendition, *extra] if r is not None),
         "delivery_enabled": enabled(),
         "listed_without_rendition": audio is not None and listed_without_rendition(audio.extension),
     }
