@@ -105,8 +105,8 @@ class AlternateEnclosureEntryExtension(BaseEntryExtension):
             return list(self._enclosures)
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise ValueError(f"alternate enclosure length must be a whole number of bytes, not {length!r}")
-        if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate <= 0):
-            raise ValueError(f"alternate enclosure bitrate must be a positive number of bit/s, not {bitrate!r}")
+        if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate < 1):
+            raise ValueError(f"alternate enclosure bitrate must be a positive whole bit/s, not {bitrate!r}")
         if integrity is not None and not _SRI.fullmatch(integrity):
             raise ValueError(f"alternate enclosure integrity must be an SRI string, not {integrity!r}")
         if default and any(enclosure.default for enclosure in self._enclosures):

@@ -79,7 +79,9 @@ def request_delivery(audio: AudioFile, *, force: bool = False, enqueue: bool = T
     return next((r for r in renditions if r.format == AudioRendition.MP3), None)
 
 
-def request_deliveries(audio: AudioFile, *, force: bool = False, enqueue: bool = True) -> list[AudioRendition]:
+def request_deliveries(
+    audio: AudioFile, *, force: bool = False, enqueue: bool = True
+) -> list[AudioRendition]:
     """``request_delivery`` for every wanted format: the renditions, MP3 first (so that one worker makes
     it, the enclosure, before the others, which then reuse its loudness measurement)."""
     if not enabled():

@@ -237,7 +237,8 @@ def build_feed(show: ShowPage) -> bytes:
     # (WAV, FLAC, Ogg) waits for it. The show's extra formats come in the same query.
     formats = [AudioRendition.MP3, *show.delivery_formats()]
     ready = ready_renditions({row["audio_id"] for row in rows}, formats)
-    renditions = {audio_id: files[AudioRendition.MP3] for audio_id, files in ready.items() if AudioRendition.MP3 in files}
+    mp3 = AudioRendition.MP3
+    renditions = {audio_id: files[mp3] for audio_id, files in ready.items() if mp3 in files}
     rows = [
         row
         for row in rows

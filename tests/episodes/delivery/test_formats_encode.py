@@ -14,7 +14,6 @@ from mutagen.oggopus import OggOpus
 
 from episodes.delivery.encode import Measurement, Targets, encode
 from episodes.delivery.formats import M4A, MP3, OPUS
-
 from tests.audio import require
 
 from .conftest import MONO_TARGET, STEREO_TARGET, TRUE_PEAK, decoded_seconds, loudness
@@ -32,8 +31,8 @@ def stream(path) -> dict:
     """ffprobe's view of the first audio stream (mutagen reads an MP4's channel count from the sample
     entry, which ffmpeg writes as 2 even for mono)."""
     out = subprocess.run(
-        [require("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries", "stream", "-of", "json"]
-        + [str(path)],
+        [require("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries", "stream"]
+        + ["-of", "json", str(path)],
         capture_output=True,
         text=True,
         check=True,
