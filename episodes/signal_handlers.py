@@ -36,17 +36,20 @@ def audio_saved(sender, instance, created=False, raw=False, **kwargs):
 
 
 def episode_published(sender, instance, **kwargs):
-    """An episode goes out: its audio gets the renditions its show asks for (the MP3 was made at upload;
-    an M4A or Opus only once the audio belongs to a show that wants one), after commit."""
-    if instance.audio_id:
+    """An episode of a show that asks for extra formats (M4A, Opus) goes out: its audio gets them, after
+    commit. (The MP3 every audio file gets is requested when the file is saved.)"""
+    show = ShowPage.objects.parent_of(instance).only("deliver_aac", "deliver_opus").first()
+    if not instance.audio_id or show is None or not show.delivery_formats():
+        return
+
+    def request():
         from .delivery.preparing import request_delivery
 
-        def request():
-            audio = AudioFile.objects.filter(pk=instance.audio_id).first()
-            if audio is not None:
-                request_delivery(audio)
+        audio = AudioFile.objects.filter(pk=instance.audio_id).first()
+        if audio is not None:
+            request_delivery(audio)
 
-        transaction.on_commit(request)
+    transaction.on_commit(request)
 
 
 def show_published(sender, instance, **kwargs):

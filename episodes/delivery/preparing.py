@@ -116,12 +116,12 @@ def request_deliveries(
 
 def request_for_show(show) -> int:
     """After a show is published (its extra formats may have changed): ``request_deliveries`` for each
-    audio file of its episodes whose active renditions do not match the show's formats. Two queries find
+    audio file of its episodes whose active renditions do not match the show's extra formats. Two queries find
     them, so that publishing a show of a thousand episodes whose formats did not change costs little.
     Returns how many audio files were looked at again."""
     from ..models import EpisodePage
 
-    wanted = {AudioRendition.MP3, *show.delivery_formats()}
+    wanted = set(show.delivery_formats())
     audio_ids = set(
         EpisodePage.objects.child_of(show).filter(audio__isnull=False).values_list("audio_id", flat=True)
     )
@@ -129,9 +129,10 @@ def request_for_show(show) -> int:
     rows = AudioRendition.objects.active().filter(audio_id__in=audio_ids, master_sha256=F("audio__sha256"))
     for audio_id, format in rows.values_list("audio_id", "format"):
         have[audio_id].add(format)
-    # Missing a format this show wants, or holding one it does not (another show may still want it:
-    # request_deliveries decides on the union).
-    changed = [audio_id for audio_id, formats in have.items() if formats != wanted]
+    # Missing an extra format this show wants, or holding one it does not (another show may still want
+    # it: request_deliveries decides on the union). The MP3 is not this question: it is requested when
+    # the audio file is saved.
+    changed = [audio_id for audio_id, formats in have.items() if formats - {AudioRendition.MP3} != wanted]
     for audio in AudioFile.objects.filter(pk__in=changed):
         request_deliveries(audio)
     return len(changed)

@@ -246,3 +246,17 @@ def test_the_feed_query_count_is_unchanged_by_alternates_and_constant_in_episode
         assert len(alternates) == (3 * count if label == "all" else 0)
         counts[(label, count)] = len(captured)
     assert counts[("mp3", 3)] == counts[("all", 3)] == counts[("all", 30)], counts
+
+
+def test_publishing_a_show_or_episode_without_extra_formats_queues_nothing(
+    home_page, masters, django_capture_on_commit_callbacks
+):
+    """The MP3 is the upload's business (and prepare_audio --missing's): publishing pages of a show that
+    asks for nothing more makes nothing, so that publishing stays cheap and quiet."""
+    show = make_show(home_page, "quiet")
+    audio = AudioFileFactory(path=masters["quiet_stereo_wav"])
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_episode(show, audio)
+        show.save_revision().publish()
+    assert request_for_show(show) == 0
+    assert not audio.renditions.exists()
