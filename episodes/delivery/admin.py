@@ -14,7 +14,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 
 from ..models import AudioFile, AudioRendition
 from ..models.renditions import listed_without_rendition
-from .preparing import enabled, request_delivery
+from .preparing import enabled, request_delivery, retry_failed
 
 
 def current_rendition(audio: AudioFile | None) -> AudioRendition | None:
@@ -84,7 +84,10 @@ def retry(request, pk):
         raise PermissionDenied
     next_url = get_valid_next_url_from_request(request)
     if request.method == "POST":
-        request_delivery(audio, force=True)
+        if audio.renditions.active().filter(status=AudioRendition.FAILED).exists():
+            retry_failed(audio)  # the ready ones stay in the feed meanwhile
+        else:
+            request_delivery(audio, force=True)
         return HttpResponseRedirect(
             next_url or reverse("wagtailsnippets_episodes_audiofile:edit", args=[audio.pk])
         )

@@ -114,6 +114,16 @@ def request_deliveries(
     return renditions
 
 
+def retry_failed(audio: AudioFile, *, enqueue: bool = True) -> list[AudioRendition]:
+    """*Try again* for the renditions of ``audio`` that failed: they are dropped and made again, and the
+    others are left as they are, so that a failed Opus is remade while the ready MP3 stays the enclosure.
+    Returns what ``request_deliveries`` returns."""
+    with transaction.atomic():
+        for rendition in audio.renditions.active().filter(status=AudioRendition.FAILED).select_for_update():
+            retire(rendition)  # never done: deleted
+    return request_deliveries(audio, enqueue=enqueue)
+
+
 def request_for_show(show) -> int:
     """After a show is published (its extra formats may have changed): ``request_deliveries`` for each
     audio file of its episodes whose active renditions do not match the show's extra formats. Two queries find

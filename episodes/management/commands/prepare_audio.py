@@ -2,10 +2,15 @@
 progress bar. ``--missing`` is what upgrading a site needs (docs/operators.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import F
 from tqdm import tqdm
 
-from episodes.delivery.preparing import enabled, request_deliveries, requeue_stale, run_delivery
+from episodes.delivery.preparing import (
+    enabled,
+    request_deliveries,
+    requeue_stale,
+    retry_failed,
+    run_delivery,
+)
 from episodes.models import AudioFile, AudioRendition
 
 
@@ -36,15 +41,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No audio file with id {', '.join(map(str, sorted(unknown)))}.")
         failed = 0
         for item in audio:
-            current = item.renditions.active().filter(master_sha256=F("audio__sha256"))
-            retry = bool(ids) and current.filter(status=AudioRendition.FAILED).exists()
-            # Without ids (--missing) only what is missing is queued: failed ones wait for an editor's
-            # *Try again* (or this command with their ids).
-            queued = [
-                rendition
-                for rendition in request_deliveries(item, force=retry, enqueue=not sync)
-                if rendition.status == AudioRendition.QUEUED
-            ]
+            # With ids, failed renditions are made again (the ready ones are left as they are); without
+            # (--missing) only what is missing is queued: failed ones wait for an editor's *Try again*.
+            requested = (retry_failed if ids else request_deliveries)(item, enqueue=not sync)
+            queued = [rendition for rendition in requested if rendition.status == AudioRendition.QUEUED]
             if not queued:
                 if verbosity > 1:
                     self.stdout.write(f"{item}: nothing to prepare, left as it is")

@@ -119,18 +119,18 @@ def test_the_feed_lists_the_formats_as_alternate_enclosures_with_their_integrity
         assert source.get("uri").endswith(f".{fmt}")
 
 
-@pytest.mark.parametrize(("fmt", "content_type"), [("m4a", "audio/mp4"), ("opus", "audio/ogg")])
-def test_extra_formats_answer_range_requests(client, both, fmt, content_type):
-    rendition = both[2][fmt]
-    whole = (settings.MEDIA_ROOT / rendition.file.name).read_bytes()
+def test_extra_formats_answer_range_requests(client, both):
+    for fmt, content_type in (("m4a", "audio/mp4"), ("opus", "audio/ogg")):
+        rendition = both[2][fmt]
+        whole = (settings.MEDIA_ROOT / rendition.file.name).read_bytes()
 
-    response, body = served(client, rendition.url, HTTP_RANGE="bytes=100-299")
+        response, body = served(client, rendition.url, HTTP_RANGE="bytes=100-299")
 
-    assert response.status_code == 206 and response["Content-Type"] == content_type
-    assert response["Content-Range"] == f"bytes 100-299/{len(whole)}"
-    assert body == whole[100:300]
-    head = client.head(rendition.url)
-    assert head["Accept-Ranges"] == "bytes" and int(head["Content-Length"]) == len(whole)
+        assert response.status_code == 206 and response["Content-Type"] == content_type
+        assert response["Content-Range"] == f"bytes 100-299/{len(whole)}"
+        assert body == whole[100:300]
+        head = client.head(rendition.url)
+        assert head["Accept-Ranges"] == "bytes" and int(head["Content-Length"]) == len(whole)
 
 
 def test_the_delivery_panel_lists_every_format(admin_client, both):
@@ -260,3 +260,28 @@ def test_publishing_a_show_or_episode_without_extra_formats_queues_nothing(
         show.save_revision().publish()
     assert request_for_show(show) == 0
     assert not audio.renditions.exists()
+
+
+def test_try_again_remakes_only_the_failed_format_and_the_mp3_stays_in_the_feed(
+    admin_client, client, home_page, masters
+):
+    """A WAV episode whose Opus failed: *Try again* must not retire its ready MP3, or the episode would
+    leave the feed until the MP3 was made again. (Rows stand for made files; nothing is encoded here.)"""
+    show = make_show(home_page, "retry", deliver_opus=True)
+    audio = AudioFileFactory(path=masters["quiet_stereo_wav"])
+    publish_episode(show, audio)
+    mp3, opus = request_deliveries(audio, enqueue=False)
+    AudioRendition.objects.filter(pk=mp3.pk).update(
+        status=AudioRendition.DONE, sha256="ab" * 32, size=1000, duration_ms=8000, bitrate=128_000
+    )
+    AudioRendition.objects.filter(pk=opus.pk).update(status=AudioRendition.FAILED, error="No Opus encoder.")
+
+    response = admin_client.post(reverse("episodes_delivery_retry", args=[audio.pk]))
+
+    assert response.status_code == 302
+    mp3.refresh_from_db()
+    assert mp3.retired_at is None and mp3.status == AudioRendition.DONE
+    assert not AudioRendition.objects.filter(pk=opus.pk).exists()
+    assert audio.renditions.active().get(format="opus").status == AudioRendition.QUEUED
+    (item,) = feed_items(client, show)
+    assert item.find("enclosure").get("url").endswith(f"/r/{'ab' * 8}.mp3")
