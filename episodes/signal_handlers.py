@@ -35,6 +35,31 @@ def audio_saved(sender, instance, created=False, raw=False, **kwargs):
     transaction.on_commit(lambda: request_delivery(instance))
 
 
+def episode_published(sender, instance, **kwargs):
+    """An episode of a show that asks for extra formats (M4A, Opus) goes out: its audio gets them, after
+    commit. (The MP3 every audio file gets is requested when the file is saved.)"""
+    show = ShowPage.objects.parent_of(instance).only("deliver_aac", "deliver_opus").first()
+    if not instance.audio_id or show is None or not show.delivery_formats():
+        return
+
+    def request():
+        from .delivery.preparing import request_delivery
+
+        audio = AudioFile.objects.filter(pk=instance.audio_id).first()
+        if audio is not None:
+            request_delivery(audio)
+
+    transaction.on_commit(request)
+
+
+def show_published(sender, instance, **kwargs):
+    """The show's extra formats may have changed: its episodes' audio gets (or retires) them, after
+    commit."""
+    from .delivery.preparing import request_for_show
+
+    transaction.on_commit(lambda: request_for_show(instance))
+
+
 def touch_feeds(show_ids=None) -> None:
     """Mark the feeds of these shows (all shows when None) as changed, and tell the WebSub hubs."""
     from django.utils import timezone
@@ -84,6 +109,8 @@ def register_signal_handlers():
         signal.connect(episode_changed, sender=EpisodePage, dispatch_uid=f"episodes-feed-ep-{id(signal)}")
         signal.connect(show_changed, sender=ShowPage, dispatch_uid=f"episodes-feed-show-{id(signal)}")
     post_page_move.connect(page_moved, dispatch_uid="episodes-feed-move")
+    page_published.connect(episode_published, sender=EpisodePage, dispatch_uid="episodes-delivery-episode")
+    page_published.connect(show_published, sender=ShowPage, dispatch_uid="episodes-delivery-show")
     for model in (AudioFile, Person, PageViewRestriction, Site, get_image_model()):
         for signal in (post_save, post_delete):
             signal.connect(

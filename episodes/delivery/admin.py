@@ -14,7 +14,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 
 from ..models import AudioFile, AudioRendition
 from ..models.renditions import listed_without_rendition
-from .preparing import enabled, request_delivery
+from .preparing import enabled, request_delivery, retry_failed
 
 
 def current_rendition(audio: AudioFile | None) -> AudioRendition | None:
@@ -24,10 +24,27 @@ def current_rendition(audio: AudioFile | None) -> AudioRendition | None:
     return audio.renditions.active().filter(format=AudioRendition.MP3, master_sha256=audio.sha256).first()
 
 
+def extra_renditions(audio: AudioFile | None) -> list[AudioRendition]:
+    """The renditions of the master's present content in the formats besides the MP3 (M4A, Opus) that
+    its shows ask for, whatever their state, in the order of ``AudioRendition.FORMATS``."""
+    if audio is None or not audio.pk:
+        return []
+    found = {
+        rendition.format: rendition
+        for rendition in audio.renditions.active()
+        .filter(master_sha256=audio.sha256)
+        .exclude(format=AudioRendition.MP3)
+    }
+    return [found[fmt] for fmt, _ in AudioRendition.FORMATS if fmt in found]
+
+
 def status_context(audio: AudioFile | None) -> dict:
+    rendition, extra = current_rendition(audio), extra_renditions(audio)
     return {
         "audio": audio,
-        "rendition": current_rendition(audio),
+        "rendition": rendition,
+        "extra_renditions": extra,
+        "any_failed": any(r.status == AudioRendition.FAILED for r in [rendition, *extra] if r is not None),
         "delivery_enabled": enabled(),
         "listed_without_rendition": audio is not None and listed_without_rendition(audio.extension),
     }
@@ -67,7 +84,10 @@ def retry(request, pk):
         raise PermissionDenied
     next_url = get_valid_next_url_from_request(request)
     if request.method == "POST":
-        request_delivery(audio, force=True)
+        if audio.renditions.active().filter(status=AudioRendition.FAILED).exists():
+            retry_failed(audio)  # the ready ones stay in the feed meanwhile
+        else:
+            request_delivery(audio, force=True)
         return HttpResponseRedirect(
             next_url or reverse("wagtailsnippets_episodes_audiofile:edit", args=[audio.pk])
         )

@@ -1,5 +1,5 @@
 """Making a delivery file from a master with ffmpeg: EBU R128 loudness normalisation in two passes, then a
-constant-bitrate MP3 at 44.1 kHz.
+constant-bitrate MP3 at 44.1 kHz, or another format a show asks for (``formats``: AAC in M4A, Opus).
 
 Pass 1 measures the master (``loudnorm=print_format=json``); pass 2 applies the measured values with
 ``linear=true``, so the whole file gets one gain where the true-peak limit allows it (loudnorm falls back to
@@ -12,7 +12,11 @@ to the player's waveform (``waveform.py``): the master is decoded once for both.
 Timing: LAME delays its output by about 1100 samples and pads the end, and records both in the LAME tag of
 the MP3's first (Xing/Info) frame, which ffmpeg writes and decoders use to trim them. The result is
 decoded again after encoding and its duration compared with the master's, so that every ``?t=`` link,
-chapter and transcript time lands on the same word in the rendition.
+chapter and transcript time lands on the same word in the rendition. AAC's priming samples are trimmed
+by the MP4 edit list ffmpeg writes, Opus's by the pre-skip of its Ogg header; the same check covers them.
+
+Pass 1 does not depend on the output format, so a master's measurement (``Measurement.as_json``) is kept
+with its first rendition and given to the others (``measured=``): the master is read once for it.
 
 Every failure is an :class:`EncodeError` whose message is written for the editor.
 """
@@ -32,13 +36,15 @@ from django.conf import settings
 from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
 
+from . import formats
+from .formats import OutputSpec
 from .waveform import PeaksReader, reading_peaks
 
 # The rendition must last as long as the master, to this many milliseconds.
 TIMING_TOLERANCE_MS = 50
 # A master within this many LU of the target needs no normalising (EBU R128 allows +-1 LU for live).
 LOUDNESS_TOLERANCE_LU = 1.0
-SAMPLE_RATE = 44100
+SAMPLE_RATE = formats.MP3.sample_rate
 READY_BITRATES = range(48_000, 192_001)
 LOUDNESS_RANGE = 11  # loudnorm's LRA target; speech rarely reaches it, so it seldom matters
 
@@ -56,13 +62,12 @@ class Targets:
     bitrate: int  # bit/s
 
     @classmethod
-    def for_channels(cls, channels: int) -> Targets:
+    def for_channels(cls, channels: int, spec: OutputSpec = formats.MP3) -> Targets:
         mono = channels == 1
         return cls(
             integrated=float(settings.DELIVERY_LOUDNESS_MONO if mono else settings.DELIVERY_LOUDNESS_STEREO),
             true_peak=float(settings.DELIVERY_TRUE_PEAK),
-            bitrate=1000
-            * int(settings.DELIVERY_MP3_BITRATE_MONO if mono else settings.DELIVERY_MP3_BITRATE_STEREO),
+            bitrate=spec.bitrate(channels),
         )
 
 
@@ -82,6 +87,36 @@ class Measurement:
     def measurable(self) -> bool:
         """Silence (or a file of a few samples) has no integrated loudness: nothing to normalise."""
         return math.isfinite(self.integrated) and self.integrated > -70
+
+    def as_json(self, targets: Targets, master_ms: int) -> dict | None:
+        """Pass 1's result as kept with a rendition, for the master's other renditions to reuse: the
+        values, the targets they were measured for (loudnorm's offset depends on them) and how long the
+        master lasted decoded. None for silence, whose values are not finite (JSON has no infinity)."""
+        values = (self.integrated, self.true_peak, self.lra, self.threshold, self.offset)
+        if not all(value is not None and math.isfinite(value) for value in values):
+            return None
+        return {
+            "integrated": self.integrated,
+            "true_peak": self.true_peak,
+            "lra": self.lra,
+            "threshold": self.threshold,
+            "offset": self.offset,
+            "targets": [targets.integrated, targets.true_peak],
+            "master_ms": master_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict | None, targets: Targets) -> tuple[Measurement, int] | None:
+        """The measurement and the master's decoded duration kept by ``as_json``, or None when there is
+        none, it was made for other targets, or it is not whole."""
+        try:
+            if data["targets"] != [targets.integrated, targets.true_peak]:
+                return None
+            fields = ("integrated", "true_peak", "lra", "threshold", "offset")
+            measurement = cls(**{name: float(data[name]) for name in fields})
+            return measurement, int(data["master_ms"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -105,6 +140,7 @@ class Result:
     before: Measurement
     after: Measurement | None
     waveform: str | None = None  # the player's peaks (JSON, see waveform.py), made in pass 1
+    measurement: dict | None = None  # pass 1's result, for the master's other renditions (as_json)
 
 
 def ffmpeg() -> str:
@@ -162,21 +198,32 @@ def encode(
     *,
     duration_ms: int,
     progress: Progress | None = None,
+    spec: OutputSpec = formats.MP3,
+    measured: dict | None = None,
 ) -> Result:
-    """Make the MP3 rendition of ``master`` at ``output`` (a path ending in .mp3). Progress goes 0 to 1
-    over both passes."""
+    """Make the rendition of ``master`` in ``spec``'s format (MP3 by default) at ``output``. ``measured``
+    is pass 1's result for this master kept by an earlier rendition (``Result.measurement``); when it fits,
+    pass 1 is skipped. Progress goes 0 to 1 over both passes."""
     source = probe(master)
     channels = 1 if source.channels == 1 else 2
-    targets = Targets.for_channels(channels)
+    targets = Targets.for_channels(channels, spec)
 
     def part(start: float, share: float) -> Progress | None:
         return None if progress is None else (lambda fraction: progress(start + share * fraction))
 
-    with reading_peaks(duration_ms) as peaks:
-        before, master_ms = measure(master, targets, duration_ms, part(0, 0.5), peaks)
-        waveform = peaks.result()
-    if is_ready(source, before, targets):
-        _run([*_input(master), "-c:a", "copy", *_mp3_out(output)], duration_ms, part(0.5, 0.5))
+    # The master's other formats reuse pass 1 when an earlier rendition kept it; the waveform (which only
+    # the site's player, playing the MP3, shows) is made by the pass that does run.
+    known = Measurement.from_json(measured, targets) if measured else None
+    waveform = None
+    if known is not None:
+        (before, master_ms), encoding = known, part(0, 1)
+    else:
+        with reading_peaks(duration_ms) as peaks:
+            before, master_ms = measure(master, targets, duration_ms, part(0, 0.5), peaks)
+            waveform = peaks.result()
+        encoding = part(0.5, 0.5)
+    if is_ready(source, before, targets, spec):
+        _run([*_input(master), "-c:a", "copy", *spec.output_arguments(output)], duration_ms, encoding)
         result_after, copied, bitrate, channels = (
             before,
             True,
@@ -192,21 +239,17 @@ def encode(
                 + f":measured_LRA={before.lra}:measured_thresh={before.threshold}"
                 + f":offset={before.offset}:linear=true:print_format=json"
             )
-        filters.append(f"aresample={SAMPLE_RATE}")  # loudnorm works at 192 kHz
-        codec = [
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            str(targets.bitrate),
-            "-ar",
-            str(SAMPLE_RATE),
-            "-ac",
-            str(channels),
-        ]
+        filters.append(f"aresample={spec.sample_rate}")  # loudnorm works at 192 kHz
         log, _ = _run(
-            [*_input(master), "-af", ",".join(filters), *codec, *_mp3_out(output)],
+            [
+                *_input(master),
+                "-af",
+                ",".join(filters),
+                *spec.codec_arguments(channels),
+                *spec.output_arguments(output),
+            ],
             duration_ms,
-            part(0.5, 0.5),
+            encoding,
         )
         result_after = _report(log) if before.measurable else None
         copied, bitrate = False, targets.bitrate
@@ -230,22 +273,25 @@ def encode(
         duration_ms=decoded_ms,
         channels=channels,
         bitrate=bitrate,
-        sample_rate=SAMPLE_RATE,
+        sample_rate=spec.sample_rate,
         copied=copied,
         before=before,
         after=result_after if not copied else before,
         waveform=waveform,
+        measurement=before.as_json(targets, master_ms),
     )
 
 
-def is_ready(source: Source, measured: Measurement, targets: Targets) -> bool:
-    """Whether the master is already a podcast-ready MP3 at the target, to be copied rather than encoded."""
+def is_ready(source: Source, measured: Measurement, targets: Targets, spec: OutputSpec = formats.MP3) -> bool:
+    """Whether the master is already podcast-ready in ``spec``'s codec (an MP3 for the MP3, an AAC master
+    for the M4A) at the target, to be copied rather than encoded."""
     return (
-        source.codec == "mp3"
-        and source.sample_rate == SAMPLE_RATE
+        spec.copy_codec is not None
+        and source.codec == spec.copy_codec
+        and source.sample_rate == spec.sample_rate
         and source.bitrate is not None
         and source.bitrate in READY_BITRATES
-        and source.constant_bitrate
+        and (source.constant_bitrate or not spec.copy_needs_cbr)
         and measured.measurable
         and abs(measured.integrated - targets.integrated) <= LOUDNESS_TOLERANCE_LU
         and measured.true_peak <= targets.true_peak
@@ -259,11 +305,6 @@ def decoded_duration_ms(path: Path) -> int:
 
 def _input(path: Path) -> list[str]:
     return ["-i", str(path), "-map", "0:a:0", "-vn", "-sn", "-dn"]
-
-
-def _mp3_out(output: Path) -> list[str]:
-    # No tags of the master (names, software, its own artwork): the rendition's tags are written afterwards.
-    return ["-map_metadata", "-1", "-id3v2_version", "3", "-f", "mp3", str(output)]
 
 
 def _loudnorm(targets: Targets) -> str:

@@ -36,7 +36,9 @@ from django.utils import timezone
 from operations.reconnecting import retrying
 
 from ..models import AudioFile, AudioRendition
+from ..models.renditions import formats_wanted
 from .encode import EncodeError, encode
+from .formats import spec_for
 from .tags import TaggingError, Tags, tags_for, write_tags
 
 logger = logging.getLogger(__name__)
@@ -65,29 +67,85 @@ def lease_seconds() -> int:
 
 
 def request_delivery(audio: AudioFile, *, force: bool = False, enqueue: bool = True) -> AudioRendition | None:
-    """Make sure ``audio`` has an MP3 rendition of its present content, queueing a run after commit if not.
+    """Make sure ``audio`` has a rendition of its present content in every format its shows ask for (the
+    MP3 always, M4A and Opus where a show wants them: ``formats_wanted``), queueing a run after commit for
+    each one missing. Returns the MP3 rendition, or None when delivery is off (``DELIVERY_ENABLED``).
 
     A rendition of an older content (the master was replaced) is retired when it is done (still served for
     the grace period) or dropped when it is not. A failed one is only tried again with ``force`` (the
-    editor's *Try again*, ``manage.py prepare_audio ID``). Returns the rendition, or None when delivery is
-    off (``DELIVERY_ENABLED``).
+    editor's *Try again*, ``manage.py prepare_audio ID``). A format no show asks for any longer is retired.
     """
+    renditions = request_deliveries(audio, force=force, enqueue=enqueue)
+    return next((r for r in renditions if r.format == AudioRendition.MP3), None)
+
+
+def request_deliveries(
+    audio: AudioFile, *, force: bool = False, enqueue: bool = True
+) -> list[AudioRendition]:
+    """``request_delivery`` for every wanted format: the renditions, MP3 first (so that one worker makes
+    it, the enclosure, before the others, which then reuse its loudness measurement)."""
     if not enabled():
-        return None
+        return []
+    wanted = formats_wanted(audio)
+    renditions, queued = [], []
     with transaction.atomic():
-        current = audio.renditions.active().filter(format=AudioRendition.MP3).select_for_update().first()
-        if current is not None and current.master_sha256 == audio.sha256 and not force:
-            return current
-        if current is not None:
-            retire(current)
-        rendition = AudioRendition.objects.create(
-            audio=audio, format=AudioRendition.MP3, master_sha256=audio.sha256
-        )
-    if enqueue:
+        active = {r.format: r for r in audio.renditions.active().select_for_update()}
+        for rendition in active.values():
+            if rendition.format not in wanted:
+                retire(rendition)
+        for format in wanted:
+            current = active.get(format)
+            if current is not None and current.master_sha256 == audio.sha256 and not force:
+                renditions.append(current)
+                continue
+            if current is not None:
+                retire(current)
+            rendition = AudioRendition.objects.create(audio=audio, format=format, master_sha256=audio.sha256)
+            renditions.append(rendition)
+            queued.append(rendition.pk)
+    if enqueue and queued:
         from ..tasks import prepare_audio_task  # tasks imports this module
 
-        transaction.on_commit(lambda: prepare_audio_task.enqueue(rendition.pk))
-    return rendition
+        def enqueue_all():
+            for pk in queued:
+                prepare_audio_task.enqueue(pk)
+
+        transaction.on_commit(enqueue_all)
+    return renditions
+
+
+def retry_failed(audio: AudioFile, *, enqueue: bool = True) -> list[AudioRendition]:
+    """*Try again* for the renditions of ``audio`` that failed: they are dropped and made again, and the
+    others are left as they are, so that a failed Opus is remade while the ready MP3 stays the enclosure.
+    Returns what ``request_deliveries`` returns."""
+    with transaction.atomic():
+        for rendition in audio.renditions.active().filter(status=AudioRendition.FAILED).select_for_update():
+            retire(rendition)  # never done: deleted
+    return request_deliveries(audio, enqueue=enqueue)
+
+
+def request_for_show(show) -> int:
+    """After a show is published (its extra formats may have changed): ``request_deliveries`` for each
+    audio file of its episodes whose active renditions do not match the show's extra formats. Two queries find
+    them, so that publishing a show of a thousand episodes whose formats did not change costs little.
+    Returns how many audio files were looked at again."""
+    from ..models import EpisodePage
+
+    wanted = set(show.delivery_formats())
+    audio_ids = set(
+        EpisodePage.objects.child_of(show).filter(audio__isnull=False).values_list("audio_id", flat=True)
+    )
+    have: dict[int, set[str]] = {audio_id: set() for audio_id in audio_ids}
+    rows = AudioRendition.objects.active().filter(audio_id__in=audio_ids, master_sha256=F("audio__sha256"))
+    for audio_id, format in rows.values_list("audio_id", "format"):
+        have[audio_id].add(format)
+    # Missing an extra format this show wants, or holding one it does not (another show may still want
+    # it: request_deliveries decides on the union). The MP3 is not this question: it is requested when
+    # the audio file is saved.
+    changed = [audio_id for audio_id, formats in have.items() if formats - {AudioRendition.MP3} != wanted]
+    for audio in AudioFile.objects.filter(pk__in=changed):
+        request_deliveries(audio)
+    return len(changed)
 
 
 def retire(rendition: AudioRendition) -> None:
@@ -199,6 +257,7 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
                 loudness_after=result.after.integrated if result.after else None,
                 true_peak_after=result.after.true_peak if result.after else None,
                 waveform=result.waveform or "",
+                measurement=result.measurement,
             )
             if not updated:
                 raise Superseded(claim)
@@ -243,13 +302,36 @@ def _encode(rendition: AudioRendition, output: Path, reporter):
         with local_path(audio.file) as master:
             if os.path.getsize(master) == 0:
                 raise Failed(EMPTY)
-            return encode(Path(master), output, duration_ms=audio.duration_ms, progress=reporter)
+            return encode(
+                Path(master),
+                output,
+                duration_ms=audio.duration_ms,
+                progress=reporter,
+                spec=spec_for(rendition.format),
+                measured=_measured(rendition),
+            )
     except FileNotFoundError as error:
         raise Failed(MISSING) from error
     except EncodeError as error:
         raise Failed(str(error)) from error
     except OSError as error:  # the temporary folder's disk filled up under ffmpeg
         raise Failed(describe_storage_error(error)) from error
+
+
+def _measured(rendition: AudioRendition) -> dict | None:
+    """Pass 1's measurement of the same master kept by another of its renditions (usually the MP3, made
+    first), so that this one need not read the whole master for it again. Never for the MP3: the pass
+    that measures also makes the waveform of the site's player, which plays the MP3."""
+    if rendition.format == AudioRendition.MP3:
+        return None
+    return (
+        AudioRendition.objects.filter(
+            audio_id=rendition.audio_id, master_sha256=rendition.master_sha256, measurement__isnull=False
+        )
+        .exclude(pk=rendition.pk)
+        .values_list("measurement", flat=True)
+        .first()
+    )
 
 
 def _digest(path: Path) -> tuple[str, int]:

@@ -13,12 +13,15 @@ from feedgen.feed import FeedGenerator
 from wagtail import hooks
 from wagtail.images import get_image_model
 
+from ..alternates import AlternateEnclosureEntryExtension, AlternateEnclosureExtension, sri_sha256
 from ..audioinfo import MIME_TYPES
 from ..categories import split_category
+from ..delivery.formats import SPECS
 from ..itunes import AppleEntryExtension, AppleExtension
 from ..licences import LICENCES
 from ..models import (
     AudioFile,
+    AudioRendition,
     Chapter,
     EpisodePage,
     EpisodePerson,
@@ -26,7 +29,7 @@ from ..models import (
     ShowPage,
     Soundbite,
 )
-from ..models.renditions import enclosures, listed_without_rendition
+from ..models.renditions import listed_without_rendition, ready_renditions
 from ..people_roles import feed_role
 from ..podcast2 import Podcast2EntryExtension, Podcast2Extension, podcast_guid
 from ..psc import SimpleChaptersEntryExtension, SimpleChaptersExtension
@@ -96,6 +99,7 @@ EPISODE_FIELDS = (
     "audio__size",
     "audio__mime_type",
     "audio__duration_ms",
+    "audio__bitrate",
 )
 
 
@@ -179,6 +183,7 @@ def build_feed(show: ShowPage) -> bytes:
     fg.register_extension("podcast", AppleExtension, AppleEntryExtension)
     fg.register_extension("podcast2", Podcast2Extension, Podcast2EntryExtension)
     fg.register_extension("psc", SimpleChaptersExtension, SimpleChaptersEntryExtension)
+    fg.register_extension("alternates", AlternateEnclosureExtension, AlternateEnclosureEntryExtension)
     hubs = hub_urls()
     if hubs:  # registered only when used: feedgen tries (and fails) to add it to every entry
         fg.register_extension("websub", WebSubExtension)
@@ -229,9 +234,12 @@ def build_feed(show: ShowPage) -> bytes:
 
     episodes = feed_episodes(show)
     rows = list(episodes.values(*EPISODE_FIELDS))
-    # The enclosure is the ready rendition; an episode whose master podcast apps cannot take as it is (WAV,
-    # FLAC, Ogg) waits for it.
-    renditions = enclosures({row["audio_id"] for row in rows})
+    # The enclosure is the ready MP3 rendition; an episode whose master podcast apps cannot take as it is
+    # (WAV, FLAC, Ogg) waits for it. The show's extra formats come in the same query.
+    formats = [AudioRendition.MP3, *show.delivery_formats()]
+    ready = ready_renditions({row["audio_id"] for row in rows}, formats)
+    mp3 = AudioRendition.MP3
+    renditions = {audio_id: files[mp3] for audio_id, files in ready.items() if mp3 in files}
     rows = [
         row
         for row in rows
@@ -262,6 +270,7 @@ def build_feed(show: ShowPage) -> bytes:
         fe.pubDate(row["publication_date"])
         url, length, mime_type, duration_ms = _enclosure(row, renditions.get(row["audio_id"]))
         fe.enclosure(measured(f"{root_url}{audio_path}{url}"), str(length), mime_type)
+        _alternates(fe, row, f"{root_url}{audio_path}", ready.get(row["audio_id"], {}))
         fe.podcast.itunes_duration(round(duration_ms / 1000))
         fe.podcast.itunes_explicit(row["explicit"])
         fe.podcast.itunes_episode_type(row["episode_type"])
@@ -315,6 +324,40 @@ def _enclosure(row: dict, rendition: dict | None) -> tuple[str, int, str, int]:
         MIME_TYPES.get(extension, row["audio__mime_type"]),
         row["audio__duration_ms"],
     )
+
+
+def _alternates(fe, row: dict, audio_root: str, files: dict[str, dict]) -> None:
+    """The item's other files (the show's extra formats, ready) as ``podcast:alternateEnclosure``, each
+    with its integrity, after the enclosure's file as the default. Nothing when there are none: the
+    enclosure alone says it all."""
+    others = [fmt for fmt in SPECS if fmt != AudioRendition.MP3 and fmt in files]
+    if not others:
+        return
+    mp3 = files.get(AudioRendition.MP3)
+    url, length, mime_type, _ = _enclosure(row, mp3)
+    digest = mp3["sha256"] if mp3 else row["audio__sha256"]
+    extension = AudioRendition.MP3 if mp3 else row["audio__extension"]
+    fe.alternates.alternate_enclosure(
+        measured(audio_root + url),
+        mime_type,
+        length,
+        bitrate=(mp3["bitrate"] if mp3 else row["audio__bitrate"]) or None,
+        title=SPECS[extension].label if extension in SPECS else extension.upper(),
+        codecs=SPECS[AudioRendition.MP3].codecs if mime_type == "audio/mpeg" else None,
+        default=True,
+        integrity=sri_sha256(digest) if len(digest) == 64 else None,
+    )
+    for fmt in others:
+        rendition = files[fmt]
+        fe.alternates.alternate_enclosure(
+            measured(f"{audio_root}{row['audio_id']}/r/{rendition['sha256'][:16]}.{fmt}"),
+            AudioRendition.MIME_TYPES[fmt],
+            rendition["size"],
+            bitrate=rendition["bitrate"] or None,
+            title=SPECS[fmt].label,
+            codecs=SPECS[fmt].codecs,
+            integrity=sri_sha256(rendition["sha256"]),
+        )
 
 
 def transcript_links_from_hooks(page_ids: list[int], root_url: str) -> dict[int, list[tuple]]:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('episodes', '0007_feed_completions'),
+        ('episodes', '0009_delivery_formats'),
     ]
 
     operations = [

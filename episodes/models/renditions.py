@@ -17,6 +17,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from .shows import ShowPage
+
 # Masters podcast apps take as they are: an episode with such a master is in the feed before (or without)
 # its rendition, with the master as enclosure. Any other master waits for its rendition.
 DELIVERABLE_AS_IS = frozenset({"mp3", "m4a"})
@@ -31,16 +33,36 @@ def grace_period() -> timedelta:
 
 
 def enclosures(audio_ids) -> dict[int, dict]:
-    """The ready MP3 rendition of each of these audio files, in one query: ``{audio_id: {pk, sha256,
-    size, duration_ms}}``. Empty when delivery is off (the masters are the enclosures)."""
+    """The ready MP3 rendition of each of these audio files, in one query: ``{audio_id: {sha256, size,
+    duration_ms, bitrate}}``. Empty when delivery is off (the masters are the enclosures)."""
+    return {
+        audio_id: by_format[AudioRendition.MP3]
+        for audio_id, by_format in ready_renditions(audio_ids, [AudioRendition.MP3]).items()
+    }
+
+
+def ready_renditions(audio_ids, formats=None) -> dict[int, dict[str, dict]]:
+    """The ready renditions of these audio files in ``formats`` (all when None), in one query:
+    ``{audio_id: {format: {sha256, size, duration_ms, bitrate}}}``. Empty when delivery is off."""
     if not getattr(settings, "DELIVERY_ENABLED", True):
         return {}
-    rows = (
-        AudioRendition.objects.ready()
-        .filter(audio_id__in=audio_ids, format=AudioRendition.MP3)
-        .values("audio_id", "sha256", "size", "duration_ms")
-    )
-    return {row["audio_id"]: row for row in rows}
+    rows = AudioRendition.objects.ready().filter(audio_id__in=audio_ids)
+    if formats is not None:
+        rows = rows.filter(format__in=formats)
+    found: dict[int, dict[str, dict]] = {}
+    for row in rows.values("audio_id", "format", "sha256", "size", "duration_ms", "bitrate"):
+        found.setdefault(row["audio_id"], {})[row["format"]] = row
+    return found
+
+
+def formats_wanted(audio) -> list[str]:
+    """The formats ``audio`` is delivered in: the MP3, and whatever extra formats the shows of the episodes
+    using it ask for (the union, when several shows use it), in the order of ``FORMATS``."""
+    parents = {path[: -ShowPage.steplen] for path in audio.episodes.values_list("path", flat=True)}
+    wanted = {AudioRendition.MP3}
+    for show in ShowPage.objects.filter(path__in=parents).only("deliver_aac", "deliver_opus"):
+        wanted.update(show.delivery_formats())
+    return [fmt for fmt, _ in AudioRendition.FORMATS if fmt in wanted]
 
 
 def listed_without_rendition(extension: str) -> bool:
@@ -148,6 +170,9 @@ class AudioRendition(models.Model):
     waveform = models.TextField(
         blank=True, editable=False, help_text="The player's waveform peaks (audiowaveform JSON)."
     )
+    # Pass 1's loudness measurement of the master (encode.Measurement.as_json), so that the master's other
+    # formats skip it.
+    measurement = models.JSONField(null=True, blank=True, editable=False)
 
     status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED, db_index=True)
     progress = models.FloatField(default=0, help_text="0 to 1 while preparing.")

@@ -142,6 +142,20 @@ class ShowPage(SeoMixin, Page):
         blank=True,
         help_text='What the token is for, as the directory names it, e.g. "applepodcastsverify".',
     )
+    deliver_aac = models.BooleanField(
+        "also AAC (M4A)",
+        default=False,
+        help_text="Besides the MP3 every app plays, make each episode in AAC (an .m4a file, about three "
+        "quarters of the MP3's size at the same quality; Apple's apps and most Android apps play it). Listed "
+        "in the feed as an alternative that apps reading Podcasting 2.0 tags may offer.",
+    )
+    deliver_opus = models.BooleanField(
+        "also Opus",
+        default=False,
+        help_text="Besides the MP3, make each episode in Opus (an .opus file about a third of the MP3's "
+        "size, clear for speech), for listeners on slow or metered connections. Listed in the feed as an "
+        "alternative; apps that do not know it play the MP3.",
+    )
 
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
@@ -165,6 +179,12 @@ class ShowPage(SeoMixin, Page):
                 FieldRowPanel([FieldPanel("funding_url"), FieldPanel("funding_text")]),
             ],
             heading="Podcasting 2.0",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("deliver_aac"), FieldPanel("deliver_opus")])],
+            heading="Files for listeners",
+            help_text="Every episode goes out as a loudness-normalised MP3. Extra formats are made in the "
+            "background after publishing; changing this applies to every episode of the show.",
         ),
         MultiFieldPanel(
             [FieldPanel(name) for name in APP_LINK_FIELDS],
@@ -193,6 +213,10 @@ class ShowPage(SeoMixin, Page):
 
     parent_page_types = ["website.HomePage"]
     subpage_types = ["episodes.EpisodePage"]
+
+    def delivery_formats(self) -> list[str]:
+        """The formats of the files listeners get besides the MP3 (AudioRendition formats)."""
+        return [fmt for fmt, wanted in (("m4a", self.deliver_aac), ("opus", self.deliver_opus)) if wanted]
 
     def episodes(self):
         """Live, public episodes, newest first (oldest first for a serial show)."""

@@ -168,6 +168,12 @@ DELIVERY_TRUE_PEAK = env.float("DELIVERY_TRUE_PEAK", default=-1.0)
 # Constant MP3 bitrates (kbit/s).
 DELIVERY_MP3_BITRATE_STEREO = env.int("DELIVERY_MP3_BITRATE_STEREO", default=128)
 DELIVERY_MP3_BITRATE_MONO = env.int("DELIVERY_MP3_BITRATE_MONO", default=64)
+# Bitrates (kbit/s) of the formats a show may add (its "Extra formats"): AAC-LC in M4A, and Opus (VBR,
+# this is its average) in Ogg. Listed in the feed as podcast:alternateEnclosure.
+DELIVERY_AAC_BITRATE_STEREO = env.int("DELIVERY_AAC_BITRATE_STEREO", default=96)
+DELIVERY_AAC_BITRATE_MONO = env.int("DELIVERY_AAC_BITRATE_MONO", default=48)
+DELIVERY_OPUS_BITRATE_STEREO = env.int("DELIVERY_OPUS_BITRATE_STEREO", default=48)
+DELIVERY_OPUS_BITRATE_MONO = env.int("DELIVERY_OPUS_BITRATE_MONO", default=24)
 # Days a replaced rendition stays served (apps mid-download) before the scheduler deletes it.
 DELIVERY_GRACE_DAYS = env.int("DELIVERY_GRACE_DAYS", default=7)
 # A RUNNING rendition whose worker has not beaten for this long is queued again (its worker died).

@@ -2,18 +2,23 @@
 progress bar. ``--missing`` is what upgrading a site needs (docs/operators.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import F
 from tqdm import tqdm
 
-from episodes.delivery.preparing import enabled, request_delivery, requeue_stale, run_delivery
+from episodes.delivery.preparing import (
+    enabled,
+    request_deliveries,
+    requeue_stale,
+    retry_failed,
+    run_delivery,
+)
 from episodes.models import AudioFile, AudioRendition
 
 
 class Command(BaseCommand):
     help = (
-        "Prepare the MP3 rendition listeners get, for audio files by their ids (failed ones are tried "
-        "again) or for those without a rendition of their present content (--missing). Queues them on the "
-        "'delivery' queue, or with --sync runs them here."
+        "Prepare the renditions listeners get (the MP3, and the M4A or Opus their shows ask for), for audio "
+        "files by their ids (failed ones are tried again) or for those missing a rendition of their present "
+        "content (--missing). Queues them on the 'delivery' queue, or with --sync runs them here."
     )
 
     def add_arguments(self, parser):
@@ -34,24 +39,21 @@ class Command(BaseCommand):
             unknown = set(ids) - set(audio.values_list("pk", flat=True))
             if unknown:
                 raise CommandError(f"No audio file with id {', '.join(map(str, sorted(unknown)))}.")
-        else:
-            # A rendition of the present content, in any state: failed ones wait for an editor's *Try again*
-            # (or this command with their ids).
-            current = AudioRendition.objects.active().filter(master_sha256=F("audio__sha256"))
-            audio = audio.exclude(pk__in=current.values("audio_id"))
         failed = 0
         for item in audio:
-            current = item.renditions.active().filter(format=AudioRendition.MP3).first()
-            retry = bool(ids) and current is not None and current.status == AudioRendition.FAILED
-            rendition = request_delivery(item, force=retry, enqueue=not sync)
-            if rendition.status != AudioRendition.QUEUED:
+            # With ids, failed renditions are made again (the ready ones are left as they are); without
+            # (--missing) only what is missing is queued: failed ones wait for an editor's *Try again*.
+            requested = (retry_failed if ids else request_deliveries)(item, enqueue=not sync)
+            queued = [rendition for rendition in requested if rendition.status == AudioRendition.QUEUED]
+            if not queued:
                 if verbosity > 1:
-                    self.stdout.write(f"{item}: {rendition.get_status_display().lower()}, left as it is")
+                    self.stdout.write(f"{item}: nothing to prepare, left as it is")
                 continue
-            if not sync:
-                self.stdout.write(f"Queued: {item}")
-                continue
-            failed += not self._run(item, rendition, verbosity)
+            for rendition in queued:
+                if not sync:
+                    self.stdout.write(f"Queued: {item} ({rendition.get_format_display()})")
+                    continue
+                failed += not self._run(item, rendition, verbosity)
         if failed:
             raise CommandError(f"{failed} rendition(s) failed; see the messages above.")
 
@@ -67,5 +69,7 @@ class Command(BaseCommand):
         if done.status == AudioRendition.FAILED:
             self.stderr.write(f"Failed: {item}: {done.error}")
             return False
-        self.stdout.write(f"Done: {item} ({done.bitrate // 1000} kbit/s, {done.size} bytes)")
+        self.stdout.write(
+            f"Done: {item} ({done.bitrate // 1000} kbit/s, {done.size} bytes, {done.get_format_display()})"
+        )
         return True
