@@ -5,6 +5,7 @@ from wagtail.snippets.models import register_snippet
 
 from .directory_checks import episode_problems, show_problems
 from .models import EpisodePage, ShowPage
+from .scheduling import schedule_warnings
 from .viewsets import AudioFileViewSet, PersonViewSet
 
 register_snippet(AudioFileViewSet)
@@ -32,3 +33,12 @@ def warn_about_directory_problems(request, page):
         return
     if problems:
         messages.warning(request, "Apple Podcasts would reject or flag this: " + " ".join(problems))
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_about_schedule(request, page):
+    specific = page.specific
+    if isinstance(specific, EpisodePage):
+        for warning in schedule_warnings(specific):
+            messages.warning(request, warning)
