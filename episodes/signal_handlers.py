@@ -1,4 +1,5 @@
-"""Keeping stored files and feeds in step with the database.
+"""Keeping stored files and feeds in step with the database, and telling editors when a scheduled episode
+has gone live (``episodes.notifications``).
 
 Feeds: whenever something a feed shows changes, ``ShowPage.feed_changed_at`` moves forward (which retires
 the cached feed, see ``episodes.feeds.get_feed``) and the configured WebSub hubs are told, after commit.
@@ -15,6 +16,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from pagecache.signal_handlers import watch
 
 from .models import AudioFile, AudioRendition, EpisodePage, Person, ShowPage
+from .notifications import went_live
 from .podcast2 import podcast_guid
 
 
@@ -84,6 +86,7 @@ def register_signal_handlers():
         signal.connect(episode_changed, sender=EpisodePage, dispatch_uid=f"episodes-feed-ep-{id(signal)}")
         signal.connect(show_changed, sender=ShowPage, dispatch_uid=f"episodes-feed-show-{id(signal)}")
     post_page_move.connect(page_moved, dispatch_uid="episodes-feed-move")
+    page_published.connect(went_live, sender=EpisodePage, dispatch_uid="episodes-went-live-notice")
     for model in (AudioFile, Person, PageViewRestriction, Site, get_image_model()):
         for signal in (post_save, post_delete):
             signal.connect(
