@@ -1,6 +1,7 @@
 from django.contrib import messages
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
 from .directory_checks import episode_problems, show_problems
@@ -16,6 +17,21 @@ def delivery_admin_urls():
     from .delivery.admin import retry
 
     return [path("delivery/<int:pk>/retry/", retry, name="episodes_delivery_retry")]
+
+
+@hooks.register("register_admin_urls")
+def calendar_admin_urls():
+    from .calendar_views import CalendarView, reschedule_view
+
+    return [
+        path("calendar/", CalendarView.as_view(), name="episodes_calendar"),
+        path("calendar/<int:page_id>/reschedule/", reschedule_view, name="episodes_calendar_reschedule"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def calendar_menu_item():
+    return MenuItem("Calendar", reverse("episodes_calendar"), name="calendar", icon_name="date", order=250)
 
 
 register_snippet(PersonViewSet)
