@@ -35,6 +35,9 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
     page_title = "Calendar"
     header_icon = "date"
 
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
