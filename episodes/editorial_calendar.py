@@ -93,13 +93,20 @@ def month_items(user, year: int, month: int, show: ShowPage | None = None) -> li
 
     scheduled = Revision.page_revisions.filter(approved_go_live_at__gte=start, approved_go_live_at__lt=end)
     ids = {int(revision.object_id): revision for revision in scheduled}
+    # Scheduling is publishing: who may publish a page may move its go-live date (one query for all).
+    publishable = set(
+        PagePermissionPolicy()
+        .instances_user_has_any_permission_for(user, {"publish"})
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
     for queryset, kind in ((episodes, "episode"), (interviews, "interview")):
         for page in queryset.filter(pk__in=ids).prefetch_related(renditions):
             revision = ids[page.pk]
             state = SCHEDULED_CHANGE if page.live else SCHEDULED
             item = _item(page, kind, revision.approved_go_live_at, state, shows)
             item.page.title = revision.object_str or page.title  # the title it will go live with
-            item.can_reschedule = page.permissions_for_user(user).can_publish()
+            item.can_reschedule = page.pk in publishable
             items.append(item)
     return sorted(items, key=lambda item: (_moment(item.at), item.page.title))
 
