@@ -73,3 +73,23 @@ def test_a_refusing_mail_server_does_not_fail_the_transcription(
         "Could not send the notification '[The Power of Coproduction] Transcript ready: Deciding together'"
         in (caplog.text)
     )
+
+
+def test_a_transcript_given_up_after_its_workers_died_is_told(episode, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from transcripts.transcribing import MAX_ATTEMPTS, requeue_stale
+
+    Transcript.objects.create(
+        audio=episode.audio,
+        status=Transcript.RUNNING,
+        attempts=MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timezone.timedelta(hours=1),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        requeue_stale()
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["producer@example.org", "team@example.org"]
+    assert "The worker stopped 3 times" in mail.outbox[0].body
+    assert mail.outbox[0].subject.endswith("Transcript failed: Deciding together")
