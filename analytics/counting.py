@@ -123,7 +123,7 @@ def _find_page(audio: AudioFile) -> tuple[int, int | None] | None:
     parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
     show = ShowPage.objects.filter(path=parent_path).values("pk")[:1]
     episode = (
-        EpisodePage.objects.live()
+        EpisodePage.objects.released()
         .filter(audio_id=audio.pk)
         .order_by("pk")
         .values_list("pk", Subquery(show))

@@ -121,7 +121,7 @@ def plain_values(show):
     url = feed_url(show, root_url)
     episodes = list(
         EpisodePage.objects.child_of(show)
-        .live()
+        .released()
         .filter(audio__isnull=False)
         .select_related("audio")
         .prefetch_related("people__person", "chapters", "soundbites")

@@ -47,7 +47,7 @@ def spectrum_points(index_page) -> list[Point]:
     from .models import ConceptPage
 
     concepts = ConceptPage.objects.child_of(index_page).live().public().filter(spectrum__isnull=False)
-    episodes = EpisodePage.objects.live().public().filter(spectrum__isnull=False)
+    episodes = EpisodePage.objects.released().public().filter(spectrum__isnull=False)
     return [
         Point(c.title, c.url or "", c.spectrum, "concept") for c in concepts.order_by("spectrum", "title")
     ] + [Point(e.title, e.url or "", e.spectrum, "episode") for e in episodes.order_by("spectrum", "title")]

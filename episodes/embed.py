@@ -41,8 +41,10 @@ def moment(value: str | None, duration_ms: int | None = None) -> str:
 
 
 def embeddable_episodes():
-    """The episodes other sites may embed: live, public, with audio."""
-    return EpisodePage.objects.live().public().filter(audio__isnull=False).select_related("audio", "artwork")
+    """The episodes other sites may embed: released, public, with audio."""
+    return (
+        EpisodePage.objects.released().public().filter(audio__isnull=False).select_related("audio", "artwork")
+    )
 
 
 def embed_url(episode: EpisodePage, request=None, *, t: str = "") -> str:

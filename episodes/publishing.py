@@ -6,6 +6,7 @@ revision, a log entry, a published revision when published) as one made inside i
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -68,9 +69,15 @@ def create_episode(
     season: int | None = None,
     number: int | None = None,
     publish: bool = False,
+    go_live_at: datetime | None = None,
+    expire_at: datetime | None = None,
     user=None,
 ) -> EpisodePage:
     """Create an episode of ``show`` from a local audio file, checked as an admin upload is.
+
+    With ``go_live_at`` the episode is scheduled as the admin's *Publish* with a go-live date does (its
+    revision approved to go live then; the scheduler publishes it) and its publication date is that
+    time, so that podcast apps list it from then. ``expire_at`` unpublishes it later (the scheduler too).
 
     Everything happens in one transaction, and the stored audio file is deleted if anything fails, so
     a failure leaves nothing behind. Raises :class:`EpisodeError` or
@@ -92,8 +99,12 @@ def create_episode(
                 season=season,
                 episode_number=number,
                 audio=audio,
+                go_live_at=go_live_at,
+                expire_at=expire_at,
             )
-            add_page(show, episode, user=user, publish=publish)
+            if go_live_at is not None:
+                episode.publication_date = go_live_at
+            add_page(show, episode, user=user, publish=publish or go_live_at is not None)
     except ValidationError as exc:
         discard_stored_file(audio)
         raise EpisodeError(describe(exc)) from exc

@@ -1,4 +1,5 @@
-"""Keeping stored files and feeds in step with the database.
+"""Keeping stored files and feeds in step with the database, and telling editors when a scheduled episode
+has gone live (``episodes.notifications``).
 
 Feeds: whenever something a feed shows changes, ``ShowPage.feed_changed_at`` moves forward (which retires
 the cached feed, see ``episodes.feeds.get_feed``) and the configured WebSub hubs are told, after commit.
@@ -15,6 +16,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from pagecache.signal_handlers import watch
 
 from .models import AudioFile, AudioRendition, EpisodePage, Person, ShowPage
+from .notifications import went_live
 from .podcast2 import podcast_guid
 
 
@@ -111,6 +113,7 @@ def register_signal_handlers():
     post_page_move.connect(page_moved, dispatch_uid="episodes-feed-move")
     page_published.connect(episode_published, sender=EpisodePage, dispatch_uid="episodes-delivery-episode")
     page_published.connect(show_published, sender=ShowPage, dispatch_uid="episodes-delivery-show")
+    page_published.connect(went_live, sender=EpisodePage, dispatch_uid="episodes-went-live-notice")
     for model in (AudioFile, Person, PageViewRestriction, Site, get_image_model()):
         for signal in (post_save, post_delete):
             signal.connect(

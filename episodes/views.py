@@ -199,7 +199,7 @@ def episode_chapters(request, pk):
     would be shown to, marked private so that no shared cache keeps them; anybody else gets the 404 of a
     draft (drafts and unpublished episodes have no chapters here, for editors neither).
     """
-    episode = get_object_or_404(EpisodePage.objects.live(), pk=pk)
+    episode = get_object_or_404(EpisodePage.objects.released(), pk=pk)
     restrictions = list(episode.get_view_restrictions())
     if not all(restriction.accept_request(request) for restriction in restrictions):
         raise Http404("No such episode")

@@ -1,10 +1,12 @@
 from django.contrib import messages
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
 from .directory_checks import episode_problems, show_problems
 from .models import EpisodePage, ShowPage
+from .scheduling import schedule_warnings
 from .viewsets import AudioFileViewSet, PersonViewSet
 
 register_snippet(AudioFileViewSet)
@@ -15,6 +17,21 @@ def delivery_admin_urls():
     from .delivery.admin import retry
 
     return [path("delivery/<int:pk>/retry/", retry, name="episodes_delivery_retry")]
+
+
+@hooks.register("register_admin_urls")
+def calendar_admin_urls():
+    from .calendar_views import CalendarView, reschedule_view
+
+    return [
+        path("calendar/", CalendarView.as_view(), name="episodes_calendar"),
+        path("calendar/<int:page_id>/reschedule/", reschedule_view, name="episodes_calendar_reschedule"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def calendar_menu_item():
+    return MenuItem("Calendar", reverse("episodes_calendar"), name="calendar", icon_name="date", order=250)
 
 
 register_snippet(PersonViewSet)
@@ -32,3 +49,12 @@ def warn_about_directory_problems(request, page):
         return
     if problems:
         messages.warning(request, "Apple Podcasts would reject or flag this: " + " ".join(problems))
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_about_schedule(request, page):
+    specific = page.specific
+    if isinstance(specific, EpisodePage):
+        for warning in schedule_warnings(specific):
+            messages.warning(request, warning)

@@ -4,7 +4,7 @@ Everything goes through Wagtail's search backend (the database backend by defaul
 PostgreSQL full-text; Elasticsearch or OpenSearch when configured), so the same code serves a laptop and a
 large site. Only live pages without view restrictions are ever searched, and a transcript line only when
 its transcript is published (``Transcript.objects.published``) and a live, public episode or interview
-within the filters uses its audio.
+within the filters uses its audio; an episode from its publication date (``EpisodePage.objects.released``).
 
 The query a visitor types is cleaned first (``clean_query``): it is a search box, not a query language,
 so what could confuse a backend's parser (stray quotes, operators, control characters, a novel pasted in)
@@ -28,7 +28,7 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
 from concepts.models import ConceptPage, Mention
-from episodes.models import EpisodePage, InterviewPage, ShowPage
+from episodes.models import EpisodePage, InterviewPage, ShowPage, released_pages
 from pagecache.caching import remember
 from transcripts.models import Segment, Transcript
 
@@ -156,10 +156,13 @@ class Scope:
         return Page.objects.all().private_q()
 
     def pages(self, model):
-        return model.objects.live().exclude(self.private)
+        """Live, public pages of ``model``; a mixed list (``Page``) leaves out episodes held back until
+        their publication date. (Episodes themselves: ``episodes``, which a search backend can filter.)"""
+        pages = released_pages(Page.objects.all()) if model is Page else model.objects.live()
+        return pages.exclude(self.private)
 
     def episodes(self):
-        episodes = self.pages(EpisodePage)
+        episodes = EpisodePage.objects.released().exclude(self.private)
         if self.filters.show is not None:
             episodes = episodes.child_of(self.filters.show)
         if self.filters.concept is not None:

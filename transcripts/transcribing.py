@@ -40,6 +40,7 @@ from pagecache.caching import purge
 from .engines import get_engine
 from .engines.base import limit_prompt
 from .models import Segment, Transcript, TranscriptRevision, snapshot
+from .notifications import transcript_finished
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +95,13 @@ def requeue_stale() -> list[int]:
 
     cutoff = timezone.now() - timezone.timedelta(seconds=lease_seconds())
     stale = Transcript.objects.filter(status=Transcript.RUNNING, heartbeat_at__lt=cutoff)
-    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Transcript.FAILED,
-        finished_at=timezone.now(),
-        error=f"The worker stopped {MAX_ATTEMPTS} times while transcribing; not tried again.",
-    )
+    for pk in stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True):
+        if stale.filter(pk=pk).update(
+            status=Transcript.FAILED,
+            finished_at=timezone.now(),
+            error=f"The worker stopped {MAX_ATTEMPTS} times while transcribing; not tried again.",
+        ):
+            transcript_finished(pk)
     requeued = []
     for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
         # Only if still stale: another process may have requeued it since the query.
@@ -241,6 +244,7 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
             give_up_after=lease_seconds(),
         )
         raise
+    transcript_finished(transcript_id)
 
     def changed() -> Transcript:
         transcript = Transcript.objects.get(pk=transcript_id)
@@ -345,7 +349,8 @@ def _failed(claim: Claim, error: str) -> None:
         ):
             transaction.on_commit(lambda: transcribe_audio.using(run_after=run_after).enqueue(transcript_id))
         return
-    claim.rows().update(status=Transcript.FAILED, error=error, finished_at=timezone.now())
+    if claim.rows().update(status=Transcript.FAILED, error=error, finished_at=timezone.now()):
+        transcript_finished(transcript_id)
 
 
 class _ProgressReporter:

@@ -88,7 +88,7 @@ class HomePage(SeoMixin, Page):
         return context
 
     def latest_episodes(self, shows) -> list:
-        """The newest live, public episodes of the given (live, public) shows; with more than one show,
+        """The newest released, public episodes of the given (live, public) shows; with more than one show,
         each episode carries its show as ``listing_show``."""
         if not shows:
             return []
@@ -97,7 +97,7 @@ class HomePage(SeoMixin, Page):
         for show in shows:
             in_shows |= Q(path__startswith=show.path, depth=show.depth + 1)
         episodes = list(
-            EpisodePage.objects.live()
+            EpisodePage.objects.released()
             .public()
             .filter(in_shows)
             .select_related("audio")

@@ -7,6 +7,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from episodes.fields import MillisecondsField
+from episodes.models import released_pages
 from episodes.seo import SeoMixin
 from episodes.timecodes import format_timecode
 
@@ -47,7 +48,7 @@ class LearningPathPage(SeoMixin, Page):
         steps = list(self.steps.all())
         public = {
             page.pk: page
-            for page in Page.objects.live().public().filter(pk__in=[s.target_id for s in steps]).specific()
+            for page in released_pages().public().filter(pk__in=[s.target_id for s in steps]).specific()
         }
         steps = [step for step in steps if step.target_id in public]
         audio_ids = {getattr(public[s.target_id], "audio_id", None) for s in steps} - {None}

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from wagtail.models import Page
 
+from episodes.models import released_pages
 from transcripts.models import Transcript
 
 
@@ -12,7 +13,7 @@ class MentionQuerySet(models.QuerySet):
         """Mentions a visitor may see: not hidden by an editor, on live pages without view restrictions,
         of live concepts, written in the page or said in a published transcript
         (``Transcript.objects.published``: not one whose audio has since been replaced)."""
-        public = Page.objects.live().public().values("pk")
+        public = released_pages().public().values("pk")
         return self.filter(hidden=False, page__in=public, concept__live=True).said_in(
             Transcript.objects.published()
         )
@@ -100,7 +101,7 @@ def moments_for_concept(concept) -> list[tuple]:
         .values_list("page_id", "start_ms", "quote")
     )
     manual = list(
-        ManualMention.objects.filter(page=concept, target__in=Page.objects.live().public().values("pk"))
+        ManualMention.objects.filter(page=concept, target__in=released_pages().public().values("pk"))
         .order_by("sort_order")
         .values_list("target_id", "start_ms", "note")
     )

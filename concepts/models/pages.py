@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from episodes.blocks import RelatedContentBlock
 from episodes.fields import MillisecondsField
+from episodes.models import released_pages
 from episodes.seo import SeoMixin, plain_text
 
 from ..matching import name_pattern
@@ -252,7 +253,7 @@ class ManualMention(Orderable):
         """Live, public pages linked by hand per concept, not counting pages its mentions already count."""
         from .mentions import Mention
 
-        public = Page.objects.live().public().values("pk")
+        public = released_pages().public().values("pk")
         rows = (
             cls.objects.filter(page_id__in=concept_ids, target__in=public)
             .exclude(

@@ -69,10 +69,10 @@ def feed_url(show: ShowPage, root_url: str | None = None) -> str:
 
 
 def feed_episodes(show: ShowPage):
-    """Live, public episodes of the show with audio, newest first."""
+    """Released, public episodes of the show with audio, newest first."""
     return (
         EpisodePage.objects.child_of(show)
-        .live()
+        .released()
         .public()
         .filter(audio__isnull=False)
         .order_by("-publication_date", "-pk")

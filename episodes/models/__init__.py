@@ -1,5 +1,5 @@
 from .audio import AudioFile
-from .episodes import Chapter, EpisodePage, EpisodePerson, EpisodeTranscriptLink, Soundbite
+from .episodes import Chapter, EpisodePage, EpisodePerson, EpisodeTranscriptLink, Soundbite, released_pages
 from .interviews import InterviewIndexPage, InterviewPage, InterviewPerson
 from .renditions import AudioRendition
 from .shows import ShowCategory, ShowHost, ShowPage
@@ -20,4 +20,5 @@ __all__ = [
     "ShowHost",
     "ShowPage",
     "Soundbite",
+    "released_pages",
 ]

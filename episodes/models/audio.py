@@ -17,15 +17,24 @@ def audio_upload_to(instance: "AudioFile", filename: str) -> str:
     return f"audio/{instance.sha256[:2]}/{stem}-{instance.sha256[:12]}.{instance.extension}"
 
 
+def _shown(page) -> bool:
+    """Whether visitors may see ``page`` now: live, and an episode only from its publication date."""
+    released = getattr(page, "released", None)  # EpisodePage's; other pages have no date to wait for
+    return page.live if released is None else released
+
+
 class AudioFileQuerySet(models.QuerySet):
     def public(self):
         """The files a live page without view restrictions uses, whatever the page type (each page model
-        that points at AudioFile: episodes, interviews): ``is_public`` for a whole queryset."""
+        that points at AudioFile: episodes, interviews; an episode from its publication date):
+        ``is_public`` for a whole queryset."""
+        from .episodes import released_pages  # episodes' models come after this module's
+
         private = Page.objects.all().private_q()
         used = models.Q()
         for relation in self.model._meta.related_objects:
             if issubclass(relation.related_model, Page):
-                pages = relation.related_model.objects.live().exclude(private)
+                pages = released_pages(relation.related_model.objects.all()).exclude(private)
                 used |= models.Q(pk__in=pages.values(relation.field.attname))
         return self.filter(used) if used else self.none()
 
@@ -110,8 +119,9 @@ class AudioFile(index.Indexed, models.Model):
                 yield from relation.related_model.objects.filter(**{relation.field.name: self})
 
     def is_public(self) -> bool:
-        """True when a live page without view restrictions uses the file."""
-        return any(page.live and not page.get_view_restrictions() for page in self.pages())
+        """True when a live page without view restrictions uses the file (an episode from its publication
+        date, as ``public()``)."""
+        return any(_shown(page) and not page.get_view_restrictions() for page in self.pages())
 
     def is_visible_to(self, request) -> bool:
         """True when a live page using the file may be seen by this request.
@@ -123,6 +133,6 @@ class AudioFile(index.Indexed, models.Model):
         if user is not None and user.has_perm("wagtailadmin.access_admin"):
             return True
         return any(
-            page.live and all(r.accept_request(request) for r in page.get_view_restrictions())
+            _shown(page) and all(r.accept_request(request) for r in page.get_view_restrictions())
             for page in self.pages()
         )

@@ -2,15 +2,18 @@
 elsewhere)."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from ..blocks import RelatedContentBlock
@@ -22,8 +25,35 @@ from .pages import PagePerson, language_validator, new_guid
 from .shows import ShowPage
 
 
+class EpisodePageQuerySet(PageQuerySet):
+    """Which episodes a listener may be shown: the one answer for the feed, the show, home and concept
+    pages, the sitemap, search and embeds.
+
+    Wagtail's go-live and expiry dates make a page live and not live (the scheduler runs Wagtail's
+    scheduled publishing); the episode's own publication date, which podcast apps show, holds a live
+    episode back until it comes. Nothing is written when that moment passes, so the rule is asked of
+    the clock at query time."""
+
+    def released(self, at: datetime | None = None) -> "EpisodePageQuerySet":
+        """Live episodes whose publication date has come (by ``at``, default now)."""
+        return self.live().filter(publication_date__lte=at or timezone.now())
+
+    def upcoming(self, at: datetime | None = None) -> "EpisodePageQuerySet":
+        """Live episodes held back until their publication date, soonest first."""
+        return self.live().filter(publication_date__gt=at or timezone.now()).order_by("publication_date")
+
+
+def released_pages(pages: PageQuerySet | None = None) -> PageQuerySet:
+    """Live pages of any type (``pages``, default all), less the episodes whose publication date has not
+    come: for lists that mix page types (concept mentions, learning paths, the audio a page uses)."""
+    pages = Page.objects.all() if pages is None else pages
+    return pages.live().exclude(pk__in=EpisodePage.objects.upcoming().values("pk"))
+
+
 class EpisodePage(SeoMixin, Page):
     FULL, TRAILER, BONUS = "full", "trailer", "bonus"
+
+    objects = PageManager.from_queryset(EpisodePageQuerySet)()
 
     guid = models.CharField(
         "GUID",
@@ -135,6 +165,20 @@ class EpisodePage(SeoMixin, Page):
     @property
     def show(self):
         return ShowPage.objects.parent_of(self).first()
+
+    @property
+    def released(self) -> bool:
+        """Live and its publication date has come (``EpisodePageQuerySet.released`` for one page)."""
+        return self.live and self.publication_date <= timezone.now()
+
+    def route(self, request, path_components):
+        # Until its publication date a live episode is not there for visitors (previews do not route).
+        if not path_components and not self.released:
+            raise Http404
+        return super().route(request, path_components)
+
+    def get_sitemap_urls(self, request=None):
+        return super().get_sitemap_urls(request) if self.released else []
 
     def share_image(self):
         """The episode's own artwork, else its show's."""

@@ -1,10 +1,12 @@
-"""What the page modules share: people's roles on a page, language codes, listings' pagination, and
-``new_guid`` (migration 0001 names it here)."""
+"""What the page modules share: people's roles on a page, language codes, lists of email addresses,
+listings' pagination, and ``new_guid`` (migration 0001 names it here)."""
 
+import re
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, validate_email
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
@@ -14,6 +16,34 @@ from ..people_roles import PERSON_ROLES
 language_validator = RegexValidator(
     r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", "Use a language code such as 'en' or 'en-GB'."
 )
+
+
+def split_addresses(text: str) -> list[str]:
+    """Email addresses written one per line or separated by commas or semicolons, without repeats (case
+    aside), in order."""
+    seen, addresses = set(), []
+    for address in re.split(r"[\s,;]+", text or ""):
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            addresses.append(address)
+    return addresses
+
+
+def validate_addresses(text: str) -> None:
+    """Every address of a list (``split_addresses``) is an email address; the error names those that are
+    not."""
+    bad = []
+    for address in split_addresses(text):
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise ValidationError(
+            "Not an email address: %(bad)s. Write one address per line, or separate them with commas.",
+            params={"bad": ", ".join(bad)},
+            code="invalid",
+        )
 
 
 def new_guid() -> str:

@@ -13,7 +13,7 @@ from ..categories import category_choices
 from ..licences import SHOW_LICENCE_CHOICES
 from ..panels import DirectoryChecksPanel
 from ..seo import SeoMixin, person_ld
-from .pages import language_validator, paginate
+from .pages import language_validator, paginate, split_addresses, validate_addresses
 
 EPISODES_PER_PAGE = 20
 # ShowPage's links to the show in podcast apps, in the order they are shown; each field's verbose name is
@@ -156,6 +156,13 @@ class ShowPage(SeoMixin, Page):
         "size, clear for speech), for listeners on slow or metered connections. Listed in the feed as an "
         "alternative; apps that do not know it play the MP3.",
     )
+    notification_addresses = models.TextField(
+        "notify these addresses",
+        blank=True,
+        validators=[validate_addresses],
+        help_text="Email addresses told, besides each episode's owner, when an episode's transcript is done "
+        "or has failed and when a scheduled episode has gone live. One per line, or separated by commas.",
+    )
 
     content_panels = Page.content_panels + [
         DirectoryChecksPanel(heading="Podcast directory checks"),
@@ -205,6 +212,7 @@ class ShowPage(SeoMixin, Page):
             help_text="Rarely changed: for a show that has ended, leaves Apple Podcasts, moves to another "
             "host, or proves to a directory that it is yours.",
         ),
+        FieldPanel("notification_addresses", heading="Notifications"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("description"),
@@ -219,13 +227,13 @@ class ShowPage(SeoMixin, Page):
         return [fmt for fmt, wanted in (("m4a", self.deliver_aac), ("opus", self.deliver_opus)) if wanted]
 
     def episodes(self):
-        """Live, public episodes, newest first (oldest first for a serial show)."""
+        """Released, public episodes, newest first (oldest first for a serial show)."""
         from .episodes import EpisodePage  # episodes imports this module
 
         order = "publication_date" if self.show_type == self.SERIAL else "-publication_date"
         return (
             EpisodePage.objects.child_of(self)
-            .live()
+            .released()
             .public()
             .select_related("audio", "artwork")
             .order_by(order)
@@ -248,6 +256,10 @@ class ShowPage(SeoMixin, Page):
             # The form accepts only web addresses; a value set in code must not become a javascript: link.
             if getattr(self, name).lower().startswith(("https://", "http://"))
         ]
+
+    def notification_recipients(self) -> list[str]:
+        """The addresses in ``notification_addresses``, in order, without repeats."""
+        return split_addresses(self.notification_addresses)
 
     def feed_url(self) -> str:
         """The feed's full address, as the feed itself gives it (atom:link rel="self")."""

@@ -15,18 +15,23 @@ the page is public, but the transcript is of the old audio, so its line and its 
 Each cell's outcome is one of: a status code; ``login`` (a redirect to a sign-in page); ``denied``
 (the Wagtail admin's redirect to its dashboard, which is how it refuses a signed-in user); ``contains`` or
 ``absent``; ``published`` or ``not published`` after an action that would publish; ``in moderation`` or
-``not in moderation`` after submitting. A cell fails with role, endpoint, expected and got.
+``not in moderation`` after submitting; ``rescheduled`` or ``not rescheduled`` after the calendar's
+reschedule of a scheduled episode. A cell fails with role, endpoint, expected and got.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from wagtail.models import Revision
 
 from episodes.models import EpisodePage
 from tests.episodes.admin_forms import episode_form_data
@@ -49,6 +54,9 @@ LOGIN, DENIED = "login", "denied"
 CONTAINS, ABSENT = "contains", "absent"
 PUBLISHED, NOT_PUBLISHED = "published", "not published"
 IN_MODERATION, NOT_IN_MODERATION = "in moderation", "not in moderation"
+RESCHEDULED, NOT_RESCHEDULED = "rescheduled", "not rescheduled"
+# Where the calendar cells move a scheduled episode to (the draft, scheduled for the cell).
+NEW_GO_LIVE = "2031-03-03T09:30"
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +199,29 @@ def approve(key):
     return request
 
 
+def reschedule(key):
+    """Schedule the hidden episode (a publish with a go-live date, as its edit page does), then ask the
+    calendar to move it to NEW_GO_LIVE."""
+
+    def request(client, world):
+        page = EpisodePage.objects.get(pk=world.hidden[key].pk)
+        page.go_live_at = page.publication_date = timezone.now() + timedelta(days=30)
+        page.save_revision().publish()
+        url = reverse("episodes_calendar_reschedule", args=[page.pk])
+        return client.post(url, {"go_live_at": NEW_GO_LIVE, "next": reverse("episodes_calendar")})
+
+    return request
+
+
+def rescheduled(key):
+    def check(response, world, role):
+        moved = timezone.make_aware(parse_datetime(NEW_GO_LIVE))
+        revisions = Revision.objects.filter(object_id=str(world.hidden[key].pk), approved_go_live_at=moved)
+        return RESCHEDULED if revisions.exists() else NOT_RESCHEDULED
+
+    return check
+
+
 def admin(name, *args):
     return get(lambda w: reverse(name, args=[arg(w) if callable(arg) else arg for arg in args]))
 
@@ -259,6 +290,8 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
     "audio delete": (admin("wagtailsnippets_episodes_audiofile:delete", lambda w: w.spare_audio.pk), status),
     "audio chooser": (admin("wagtailsnippetchoosers_episodes_audiofile:choose"), status),
     "delivery try again": (admin("episodes_delivery_retry", lambda w: w.hidden[DRAFT].audio_id), status),
+    "calendar": (admin("episodes_calendar"), status),
+    "calendar reschedule": (reschedule(DRAFT), rescheduled(DRAFT)),
     "people listing": (admin("wagtailsnippets_episodes_person:list"), status),
     "person add": (admin("wagtailsnippets_episodes_person:add"), status),
     "transcripts listing": (admin("transcripts_admin:index"), status),
@@ -279,6 +312,7 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
 
 A, C, OK, NO = ABSENT, CONTAINS, 200, DENIED
 PUB, NOPUB, MOD, NOMOD = PUBLISHED, NOT_PUBLISHED, IN_MODERATION, NOT_IN_MODERATION
+RES, NORES = RESCHEDULED, NOT_RESCHEDULED
 
 # fmt: off
 MATRIX = {
@@ -351,6 +385,9 @@ MATRIX = {
     "audio delete":                  (LOGIN,    NO,        OK,        OK),
     "audio chooser":                 (LOGIN,    OK,        OK,        OK),
     "delivery try again":            (LOGIN,    OK,        OK,        OK),
+    "calendar":                      (LOGIN,    OK,        OK,        OK),
+    # Scheduling is publishing: editors, who submit for moderation, may not move a go-live date.
+    "calendar reschedule":           (NORES,    NORES,     RES,       RES),
     "people listing":                (LOGIN,    OK,        OK,        OK),
     "person add":                    (LOGIN,    OK,        OK,        OK),
     "transcripts listing":           (LOGIN,    OK,        OK,        OK),

@@ -202,11 +202,17 @@ TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600
 # Seconds before each retry of a failed transcription (the third failure is final).
 TRANSCRIPTION_RETRY_DELAYS = env.list("TRANSCRIPTION_RETRY_DELAYS", cast=int, default=[60, 600])
 # `manage.py scheduler` runs its periodic jobs this often; keep it well under TRANSCRIPTION_LEASE_SECONDS.
+# Scheduled episodes go live (and expire) within this many seconds of their time.
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
 # The scheduler's periodic jobs, in the order they run: (dotted path of a function without arguments, the
 # least number of seconds between two runs; 0 for every round). Listed here, where the project wires its
 # apps together, so that the operations app names no app above it. A job logs what it did itself.
 SCHEDULED_JOBS = [
+    # Wagtail's scheduled publishing: publish what reached its go-live date, unpublish what expired (first,
+    # so that a go-live waits for no other job); then purge the page cache and ping the WebSub hubs for
+    # live episodes whose publication date has just come.
+    ("episodes.scheduling.publish_scheduled", 0),
+    ("episodes.scheduling.announce_releases", 0),
     # Queue again the transcripts whose worker stopped beating (killed, machine lost); give up on those
     # that have used their attempts.
     ("transcripts.transcribing.requeue_stale", 0),

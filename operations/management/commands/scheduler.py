@@ -4,6 +4,8 @@
 The task queue's database backend has no lease or retry (django-tasks issue #46): a worker killed mid-task
 leaves its task RUNNING and nothing picks the work up again until something looks. This process looks,
 every SCHEDULER_INTERVAL_SECONDS (keep it well under TRANSCRIPTION_LEASE_SECONDS), and tidies the queue.
+It also runs Wagtail's scheduled publishing, so a page goes live (or expires) within that interval of its
+time: rounds start at a steady pace, whatever the jobs take.
 Each job logs what it did; a job that fails (the database restarting, say) is logged and tried again next
 round, and one job's failure does not stop the others.
 """
@@ -43,8 +45,9 @@ class _Stop(BaseException):
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs (re-queue transcriptions whose worker died, mark their task results failed, "
-        "prune old task results) every SCHEDULER_INTERVAL_SECONDS until stopped, or once with --once."
+        "Run the periodic jobs (publish and expire scheduled pages, re-queue transcriptions whose worker "
+        "died, mark their task results failed, prune old task results) every SCHEDULER_INTERVAL_SECONDS "
+        "until stopped, or once with --once."
     )
 
     def add_arguments(self, parser):
@@ -85,11 +88,14 @@ class Command(BaseCommand):
         try:
             while True:
                 self.in_round = True
+                started = time.monotonic()
                 failed = self.run_round(jobs, last_run)
                 self.in_round = False
                 if once or self.stopping:
                     break
-                time.sleep(interval)
+                # Rounds start every `interval` seconds, however long the jobs took: a scheduled go-live
+                # is published within one interval of its time, not one interval plus the jobs' time.
+                time.sleep(max(0.0, interval - (time.monotonic() - started)))
         except _Stop:
             pass
         if not once:
