@@ -36,11 +36,8 @@ def status_context(audio: AudioFile | None) -> dict:
 def with_delivery_status(queryset):
     """``queryset`` of audio files annotated with their current rendition's status and progress, so that a
     listing shows them without a query per row."""
-    current = AudioRendition.objects.filter(
-        audio=OuterRef("pk"),
-        format=AudioRendition.MP3,
-        retired_at__isnull=True,
-        master_sha256=OuterRef("sha256"),
+    current = AudioRendition.objects.active().filter(
+        audio=OuterRef("pk"), format=AudioRendition.MP3, master_sha256=OuterRef("sha256")
     )
     return queryset.annotate(
         delivery_status=Subquery(current.values("status")[:1]),

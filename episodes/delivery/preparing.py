@@ -4,13 +4,17 @@ queue honest (stale runs queued again, retired renditions deleted after their gr
 A run owns its rendition from its claim (QUEUED -> RUNNING, stamped with ``started_at``) to its end, as a
 transcription run owns its transcript (transcripts/transcribing.py): every write is conditional on the
 claim, so a run overtaken by a replaced master or a newer run writes nothing. The task queue's database
-backend has no lease, so the rendition keeps its own heartbeat (written with the progress, which ffmpeg
-reports twice a second) and the scheduler queues again a RUNNING rendition whose heartbeat has stopped.
+backend has no lease, so the rendition keeps its own heartbeat (beaten by a thread for as long as the run
+is alive, through a long stream copy or a slow upload too) and the scheduler queues again a RUNNING
+rendition whose heartbeat has stopped.
 
 ffmpeg writes into a temporary folder; the finished file is hashed and only then saved to storage under a
 name holding its digest, and the row says DONE only after that. So a half-written file is never served, and
 a failure (the master does not decode, the disk is full, storage is down) leaves the master untouched and
-the rendition FAILED with a reason an editor can act on.
+the rendition FAILED with a reason an editor can act on. A transient failure (storage, a full disk) is
+marked ``retryable`` and tried again by the scheduler after a delay (``retries.py``); a permanent one (the
+master does not decode, is empty) waits for the editor. A re-tag (``retagging.py``) runs here too: it
+copies a ready rendition's bytes instead of encoding, and swaps with it when done.
 """
 
 from __future__ import annotations
@@ -33,11 +37,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from operations.leases import heartbeat
 from operations.reconnecting import retrying
 
 from ..models import AudioFile, AudioRendition
 from .encode import EncodeError, encode
-from .tags import TaggingError, Tags, tags_for, write_tags
+from .retagging import check_tags, copy_source, tags_of
+from .retries import next_retry_at
+from .tags import TaggingError, tags_digest, write_tags
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +99,11 @@ def request_delivery(audio: AudioFile, *, force: bool = False, enqueue: bool = T
 
 def retire(rendition: AudioRendition) -> None:
     """Take a rendition out of use: a done one stays served for the grace period (podcast apps may be
-    downloading it), one that never finished is deleted (a run still at work finds its claim gone)."""
+    downloading it), one that never finished is deleted (a run still at work finds its claim gone), as is
+    a re-tag of it at work (the replaced master wins)."""
     if rendition.status == AudioRendition.DONE:
         AudioRendition.objects.filter(pk=rendition.pk).update(retired_at=timezone.now())
+        AudioRendition.objects.retags_at_work().filter(retag_of=rendition).delete()
     else:
         rendition.delete()
 
@@ -121,6 +130,8 @@ def requeue_stale() -> list[int]:
         status=AudioRendition.FAILED,
         finished_at=timezone.now(),
         error=f"The worker stopped {MAX_ATTEMPTS} times while preparing this file; not tried again.",
+        retryable=False,
+        retry_at=None,
     )
     requeued = []
     for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
@@ -150,7 +161,13 @@ class Superseded(Exception):
 
 
 class Failed(Exception):
-    """The run failed for a reason the editor is told."""
+    """The run failed for a reason the editor is told. ``retryable``: the cause is transient (storage, a
+    full disk), so the scheduler tries again later; otherwise (the master does not decode) it would fail
+    the same way again."""
+
+    def __init__(self, reason: str, *, retryable: bool = False):
+        super().__init__(reason)
+        self.retryable = retryable
 
 
 def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
@@ -166,21 +183,28 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
         progress=0,
         error="",
         attempts=F("attempts") + 1,
+        retry_at=None,
     )
     if not claimed:
         return None
     claim = Claim(rendition_id, now)
-    rendition = AudioRendition.objects.select_related("audio").get(pk=rendition_id)
+    rendition = AudioRendition.objects.select_related("audio", "retag_of").get(pk=rendition_id)
     stored = None
     try:
-        with tempfile.TemporaryDirectory(prefix="delivery-") as folder:
+        with (
+            heartbeat(claim.rows, lease_seconds() / 4, f"rendition {rendition_id}"),
+            tempfile.TemporaryDirectory(prefix="delivery-") as folder,
+        ):
             output = Path(folder) / f"rendition.{rendition.format}"
-            result = _encode(rendition, output, _Reporter(claim, also=progress))
-            finish(output, rendition)
+            result = _produce(rendition, output, _Reporter(claim, also=progress))
+            tags = finish(output, rendition)
             sha256, size = _digest(output)
             rendition.sha256 = sha256
             stored = _store(rendition, output)
         with transaction.atomic():
+            # A re-tag replaces its source: retired first, so that one ready rendition is never two.
+            if rendition.retag_of_id is not None and not _retire_source(rendition):
+                raise Superseded(claim)
             updated = claim.rows().update(
                 status=AudioRendition.DONE,
                 progress=1,
@@ -189,6 +213,7 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
                 file=stored,
                 sha256=sha256,
                 size=size,
+                tags_digest=tags,
                 duration_ms=result.duration_ms,
                 bitrate=result.bitrate,
                 sample_rate=result.sample_rate,
@@ -208,30 +233,53 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
             _discard(rendition.file.storage, stored)
         return None
     except Failed as failure:
-        return _fail(claim, str(failure))
+        return _fail(claim, str(failure), retryable=failure.retryable)
     except Exception as error:
         logger.exception("Preparing %s failed", rendition)
         if stored:
             _discard(rendition.file.storage, stored)
-        return _fail(claim, f"Something went wrong while preparing the file ({type(error).__name__}).")
+        reason = f"Something went wrong while preparing the file ({type(error).__name__})."
+        return _fail(claim, reason, retryable=True)  # unknown: worth another try, within MAX_ATTEMPTS
     return AudioRendition.objects.get(pk=rendition_id)
 
 
-def finish(path: Path, rendition: AudioRendition) -> None:
+def finish(path: Path, rendition: AudioRendition) -> str:
     """Write the episode's tags (title, show, artwork, chapters...) into the finished file, before it is
-    hashed and stored, so that its URL's digest covers its tags too. Audio that no episode uses (an
-    interview's, or not yet chosen) gets its own title only; a file the tagger cannot read fails the run
-    with the reason, and nothing is stored."""
-    audio = rendition.audio
-    episode = audio.episodes.order_by("-live", "-first_published_at", "pk").first()
-    if episode is not None:
-        tags = tags_for(episode, audio)
-    else:
-        tags = Tags(title=audio.title or Path(audio.file.name).stem)
+    hashed and stored, so that its URL's digest covers its tags too; returns the tags' digest, which says
+    when the file must be re-tagged (``retagging.py``). Audio that no episode uses (an interview's, or not
+    yet chosen) gets its own title only; a file the tagger cannot read fails the run with the reason, and
+    nothing is stored."""
+    tags = tags_of(rendition.audio)
     try:
         write_tags(path, tags)
     except TaggingError as error:
         raise Failed(f"The file was made but its tags could not be written: {error}") from error
+    return tags_digest(tags)
+
+
+def _produce(rendition: AudioRendition, output: Path, reporter):
+    """The untagged file: a re-tag copies its source's bytes (nothing to encode), or encodes from the
+    master when the source's file is missing; any other rendition is encoded."""
+    if rendition.retag_of_id is not None:
+        try:
+            return copy_source(rendition, output)
+        except FileNotFoundError:
+            logger.warning(
+                "The file of rendition %s is missing; encoding again instead", rendition.retag_of_id
+            )
+        except OSError as error:
+            raise Failed(describe_storage_error(error), retryable=True) from error
+    return _encode(rendition, output, reporter)
+
+
+def _retire_source(rendition: AudioRendition) -> bool:
+    """Retire the ready rendition a re-tag replaces, if it still is the ready one (a replaced master or
+    an editor's *Try again* may have retired it meanwhile: then the re-tag is dropped)."""
+    return bool(
+        AudioRendition.objects.filter(
+            pk=rendition.retag_of_id, status=AudioRendition.DONE, retired_at__isnull=True
+        ).update(retired_at=timezone.now())
+    )
 
 
 def _encode(rendition: AudioRendition, output: Path, reporter):
@@ -248,7 +296,7 @@ def _encode(rendition: AudioRendition, output: Path, reporter):
     except EncodeError as error:
         raise Failed(str(error)) from error
     except OSError as error:  # the temporary folder's disk filled up under ffmpeg
-        raise Failed(describe_storage_error(error)) from error
+        raise Failed(describe_storage_error(error), retryable=True) from error
 
 
 def _digest(path: Path) -> tuple[str, int]:
@@ -278,7 +326,7 @@ def _store(rendition: AudioRendition, output: Path) -> str:
         logger.exception("Could not store the rendition %s", name)
         if not existed:
             _discard(storage, name)
-        raise Failed(describe_storage_error(error)) from error
+        raise Failed(describe_storage_error(error), retryable=True) from error
 
 
 def describe_storage_error(error: Exception) -> str:
@@ -296,11 +344,23 @@ def _discard(storage, name: str) -> None:
         logger.exception("Could not delete %s after a failed run; delete it by hand", name)
 
 
-def _fail(claim: Claim, reason: str) -> AudioRendition | None:
+def _fail(claim: Claim, reason: str, *, retryable: bool = False) -> AudioRendition | None:
+    """Record a failed run; a transient failure with attempts left gets the time of its retry."""
+
+    def record():
+        attempts = AudioRendition.objects.values_list("attempts", flat=True).filter(pk=claim.rendition_id)
+        retry_at = next_retry_at(attempts.first() or 0, MAX_ATTEMPTS) if retryable else None
+        return claim.rows().update(
+            status=AudioRendition.FAILED,
+            error=reason,
+            finished_at=timezone.now(),
+            progress=0,
+            retryable=retryable,
+            retry_at=retry_at,
+        )
+
     retrying(
-        lambda: claim.rows().update(
-            status=AudioRendition.FAILED, error=reason, finished_at=timezone.now(), progress=0
-        ),
+        record,
         f"recording the failure of rendition {claim.rendition_id}",
         give_up_after=lease_seconds(),
     )
@@ -308,10 +368,14 @@ def _fail(claim: Claim, reason: str) -> AudioRendition | None:
 
 
 def _delivered(audio_id: int) -> None:
-    """A rendition is ready: the feeds that list the audio's episodes change (enclosure, length)."""
+    """A rendition is ready: the feeds that list the audio's episodes change (enclosure, length). The
+    episode may have been published with new tags while the file was made: checked again."""
     from ..signal_handlers import touch_feeds
 
     touch_feeds()
+    audio = AudioFile.objects.filter(pk=audio_id).first()
+    if audio is not None:
+        check_tags(audio)
 
 
 @contextmanager

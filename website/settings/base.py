@@ -171,6 +171,9 @@ DELIVERY_MP3_BITRATE_MONO = env.int("DELIVERY_MP3_BITRATE_MONO", default=64)
 DELIVERY_GRACE_DAYS = env.int("DELIVERY_GRACE_DAYS", default=7)
 # A RUNNING rendition whose worker has not beaten for this long is queued again (its worker died).
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=600)
+# Seconds before the scheduler tries again a rendition that failed for a transient reason (storage, a full
+# disk): after the first failure, then after the second (at most three attempts in all).
+DELIVERY_RETRY_DELAYS = env.list("DELIVERY_RETRY_DELAYS", cast=int, default=[60, 600])
 
 # Words the transcription engine should spell as we do, besides show titles, people's names and (later)
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
@@ -195,6 +198,8 @@ SCHEDULED_JOBS = [
     # retired longer than DELIVERY_GRACE_DAYS ago with their files.
     ("episodes.delivery.preparing.requeue_stale", 0),
     ("episodes.delivery.preparing.delete_expired", 60 * 60),
+    # Queue again the renditions that failed for a transient reason, once their retry time has come.
+    ("episodes.delivery.retries.retry_failed", 0),
     # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
     ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
     # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
