@@ -3,6 +3,8 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from operations.health import WORKER_REPORT_HOOK
+
 from .directory_checks import episode_problems, show_problems
 from .models import EpisodePage, ShowPage
 from .viewsets import AudioFileViewSet, PersonViewSet
@@ -18,6 +20,16 @@ def delivery_admin_urls():
 
 
 register_snippet(PersonViewSet)
+
+
+@hooks.register(WORKER_REPORT_HOOK)
+def delivery_health() -> dict[str, int]:
+    """For /health/ and ``healthcheck``: renditions whose worker stopped beating, failed ones waiting for
+    their automatic retry, and failed ones waiting for an editor (see delivery/retries.py)."""
+    from .delivery.preparing import lease_seconds
+    from .delivery.retries import delivery_health
+
+    return delivery_health(lease_seconds())
 
 
 @hooks.register("after_create_page")
