@@ -2,11 +2,11 @@
 queue honest (stale runs queued again, retired renditions deleted after their grace period).
 
 A run owns its rendition from its claim (QUEUED -> RUNNING, stamped with ``started_at``) to its end, as a
-transcription run owns its transcript (transcripts/transcribing.py): every write is conditional on the
-claim, so a run overtaken by a replaced master or a newer run writes nothing. The task queue's database
-backend has no lease, so the rendition keeps its own heartbeat (beaten by a thread for as long as the run
-is alive, through a long stream copy or a slow upload too) and the scheduler queues again a RUNNING
-rendition whose heartbeat has stopped.
+transcription run owns its transcript, by the lease of ``operations.leases``: every write is conditional
+on the claim, so a run overtaken by a replaced master or a newer run writes nothing. The task queue's
+database backend has no lease, so the rendition keeps its own heartbeat (beaten by a thread for as long as
+the run is alive, through a long stream copy or a slow upload too) and the scheduler queues again a
+RUNNING rendition whose heartbeat has stopped.
 
 ffmpeg writes into a temporary folder; the finished file is hashed and only then saved to storage under a
 name holding its digest, and the row says DONE only after that. So a half-written file is never served, and
@@ -23,21 +23,17 @@ import errno
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from operations.leases import heartbeat
+from operations import leases
+from operations.leases import Claim, ProgressReporter, Superseded, heartbeat
+from operations.local_files import local_path
 from operations.reconnecting import retrying
 
 from ..models import AudioFile, AudioRendition
@@ -124,40 +120,18 @@ def requeue_stale() -> list[int]:
     used its attempts is marked FAILED instead. Returns the ids queued again. Run by the scheduler."""
     from ..tasks import prepare_audio_task
 
-    cutoff = timezone.now() - timezone.timedelta(seconds=lease_seconds())
-    stale = AudioRendition.objects.filter(status=AudioRendition.RUNNING, heartbeat_at__lt=cutoff)
-    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=AudioRendition.FAILED,
-        finished_at=timezone.now(),
-        error=f"The worker stopped {MAX_ATTEMPTS} times while preparing this file; not tried again.",
+    requeued = leases.requeue_stale(
+        AudioRendition.objects.all(),
+        lease_seconds=lease_seconds(),
+        max_attempts=MAX_ATTEMPTS,
+        enqueue=prepare_audio_task.enqueue,
+        gave_up=f"The worker stopped {MAX_ATTEMPTS} times while preparing this file; not tried again.",
         retryable=False,
         retry_at=None,
     )
-    requeued = []
-    for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
-        if AudioRendition.objects.filter(
-            pk=pk, status=AudioRendition.RUNNING, heartbeat_at__lt=cutoff
-        ).update(status=AudioRendition.QUEUED, queued_at=timezone.now()):
-            requeued.append(pk)
-            transaction.on_commit(lambda pk=pk: prepare_audio_task.enqueue(pk))
     if requeued:
         logger.warning("Queued again audio renditions whose worker stopped: %s", requeued)
     return requeued
-
-
-@dataclass(frozen=True)
-class Claim:
-    rendition_id: int
-    started_at: datetime
-
-    def rows(self):
-        return AudioRendition.objects.filter(
-            pk=self.rendition_id, status=AudioRendition.RUNNING, started_at=self.started_at
-        )
-
-
-class Superseded(Exception):
-    """The rendition was retired or deleted under the run (the master was replaced): the run stops."""
 
 
 class Failed(Exception):
@@ -174,20 +148,9 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
     """Prepare one queued rendition. Returns it (DONE or FAILED), or None when there was nothing to do
     (another worker claimed it, it was not queued, or it was superseded while this ran).
     ``progress(fraction)`` is also told, e.g. a progress bar."""
-    now = timezone.now()
-    claimed = AudioRendition.objects.filter(pk=rendition_id, status=AudioRendition.QUEUED).update(
-        status=AudioRendition.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        finished_at=None,
-        progress=0,
-        error="",
-        attempts=F("attempts") + 1,
-        retry_at=None,
-    )
-    if not claimed:
+    claim = leases.claim(AudioRendition, rendition_id, retry_at=None)
+    if claim is None:
         return None
-    claim = Claim(rendition_id, now)
     rendition = AudioRendition.objects.select_related("audio", "retag_of").get(pk=rendition_id)
     stored = None
     try:
@@ -196,7 +159,14 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
             tempfile.TemporaryDirectory(prefix="delivery-") as folder,
         ):
             output = Path(folder) / f"rendition.{rendition.format}"
-            result = _produce(rendition, output, _Reporter(claim, also=progress))
+            reporter = ProgressReporter(
+                claim,
+                every=PROGRESS_EVERY_SECONDS,
+                give_up_after=lease_seconds(),
+                label=f"rendition {rendition_id}",
+                also=progress,
+            )
+            result = _produce(rendition, output, reporter)
             tags = finish(output, rendition)
             sha256, size = _digest(output)
             rendition.sha256 = sha256
@@ -348,7 +318,7 @@ def _fail(claim: Claim, reason: str, *, retryable: bool = False) -> AudioRenditi
     """Record a failed run; a transient failure with attempts left gets the time of its retry."""
 
     def record():
-        attempts = AudioRendition.objects.values_list("attempts", flat=True).filter(pk=claim.rendition_id)
+        attempts = AudioRendition.objects.values_list("attempts", flat=True).filter(pk=claim.pk)
         retry_at = next_retry_at(attempts.first() or 0, MAX_ATTEMPTS) if retryable else None
         return claim.rows().update(
             status=AudioRendition.FAILED,
@@ -361,10 +331,10 @@ def _fail(claim: Claim, reason: str, *, retryable: bool = False) -> AudioRenditi
 
     retrying(
         record,
-        f"recording the failure of rendition {claim.rendition_id}",
+        f"recording the failure of rendition {claim.pk}",
         give_up_after=lease_seconds(),
     )
-    return AudioRendition.objects.filter(pk=claim.rendition_id).first()
+    return AudioRendition.objects.filter(pk=claim.pk).first()
 
 
 def _delivered(audio_id: int) -> None:
@@ -376,47 +346,3 @@ def _delivered(audio_id: int) -> None:
     audio = AudioFile.objects.filter(pk=audio_id).first()
     if audio is not None:
         check_tags(audio)
-
-
-@contextmanager
-def local_path(field_file):
-    """A path on this machine for the stored master: the file itself, or a temporary copy when the storage
-    is remote (object storage has no path)."""
-    try:
-        path = field_file.path
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        if not os.path.exists(path):
-            raise FileNotFoundError(path)
-        yield path
-        return
-    suffix = os.path.splitext(field_file.name)[1]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as copy, field_file.open("rb") as source:
-        shutil.copyfileobj(source, copy, 1024 * 1024)
-        copy.flush()
-        yield copy.name
-
-
-class _Reporter:
-    """Writes progress and the heartbeat at most every couple of seconds, and stops the run
-    (``Superseded``) when its claim is gone."""
-
-    def __init__(self, claim: Claim, also=None):
-        self.claim = claim
-        self.also = also
-        self.last = 0.0
-
-    def __call__(self, fraction: float) -> None:
-        now = time.monotonic()
-        if fraction >= 1 or now - self.last >= PROGRESS_EVERY_SECONDS:
-            self.last = now
-            done = min(max(fraction, 0), 1)
-            if not retrying(
-                lambda: self.claim.rows().update(progress=done, heartbeat_at=timezone.now()),
-                f"recording the progress of rendition {self.claim.rendition_id}",
-                give_up_after=lease_seconds(),
-            ):
-                raise Superseded(self.claim)
-        if self.also is not None:
-            self.also(fraction)

@@ -1,20 +1,21 @@
 """Prepare the delivery renditions of audio files: queue them for the workers, or run them here with a
 progress bar. ``--missing`` is what upgrading a site needs (docs/operators.md)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import F
-from tqdm import tqdm
 
 from episodes.delivery.preparing import enabled, request_delivery, requeue_stale, run_delivery
 from episodes.models import AudioFile, AudioRendition
+from operations.management.queue_or_run import QueueOrRunCommand, RunFailed
 
 
-class Command(BaseCommand):
+class Command(QueueOrRunCommand):
     help = (
         "Prepare the MP3 rendition listeners get, for audio files by their ids (failed ones are tried "
         "again) or for those without a rendition of their present content (--missing). Queues them on the "
         "'delivery' queue, or with --sync runs them here."
     )
+    what = "rendition"
 
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="*", type=int, metavar="ID", help="AudioFile ids")
@@ -30,42 +31,24 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued again (its worker stopped): rendition {pk}")
         audio = AudioFile.objects.order_by("pk")
         if ids:
-            audio = audio.filter(pk__in=ids)
-            unknown = set(ids) - set(audio.values_list("pk", flat=True))
-            if unknown:
-                raise CommandError(f"No audio file with id {', '.join(map(str, sorted(unknown)))}.")
+            audio = self.by_ids(audio, ids)
         else:
             # A rendition of the present content, in any state: failed ones wait for an editor's *Try again*
             # (or this command with their ids).
             current = AudioRendition.objects.active().filter(master_sha256=F("audio__sha256"))
             audio = audio.exclude(pk__in=current.values("audio_id"))
-        failed = 0
-        for item in audio:
-            current = item.renditions.active().filter(format=AudioRendition.MP3).first()
-            retry = bool(ids) and current is not None and current.status == AudioRendition.FAILED
-            rendition = request_delivery(item, force=retry, enqueue=not sync)
-            if rendition.status != AudioRendition.QUEUED:
-                if verbosity > 1:
-                    self.stdout.write(f"{item}: {rendition.get_status_display().lower()}, left as it is")
-                continue
-            if not sync:
-                self.stdout.write(f"Queued: {item}")
-                continue
-            failed += not self._run(item, rendition, verbosity)
-        if failed:
-            raise CommandError(f"{failed} rendition(s) failed; see the messages above.")
+        self.named = bool(ids)
+        self.queue_or_run(audio, sync=sync, verbosity=verbosity)
 
-    def _run(self, item, rendition, verbosity) -> bool:
-        with tqdm(total=100, desc=str(item)[:40], unit="%", disable=verbosity == 0) as bar:
+    def request(self, item, *, enqueue):
+        current = item.renditions.active().filter(format=AudioRendition.MP3).first()
+        retry = self.named and current is not None and current.status == AudioRendition.FAILED
+        return request_delivery(item, force=retry, enqueue=enqueue)
 
-            def progress(fraction):
-                bar.update(round(fraction * 100) - bar.n)
-
-            done = run_delivery(rendition.pk, progress=progress)
+    def run(self, row, progress):
+        done = run_delivery(row.pk, progress=progress)
         if done is None:
-            return True
+            return None
         if done.status == AudioRendition.FAILED:
-            self.stderr.write(f"Failed: {item}: {done.error}")
-            return False
-        self.stdout.write(f"Done: {item} ({done.bitrate // 1000} kbit/s, {done.size} bytes)")
-        return True
+            raise RunFailed(done.error)
+        return f"{done.bitrate // 1000} kbit/s, {done.size} bytes"
