@@ -32,4 +32,4 @@ def prepare_audio_task(rendition_id: int) -> str:
 def check_tags_task(audio_ids: list[int]) -> int:
     """Queue a re-tag (a quick copy, not an encode) of each of these audio files' ready renditions whose
     episode's tags changed (a title, artwork, chapters). Returns how many were queued."""
-    return sum(check_tags(audio) is not None for audio in AudioFile.objects.filter(pk__in=audio_ids))
+    return sum(len(check_tags(audio)) for audio in AudioFile.objects.filter(pk__in=audio_ids))

@@ -1,16 +1,16 @@
 """Re-tagging: when an episode's title, artwork, chapters (anything ``tags_for`` writes) change, listeners
-get a new file with the new tags, without encoding the audio again.
+get new files with the new tags, without encoding the audio again.
 
 The ready rendition keeps the digest of the tags it carries (``tags_digest``). Publishing an episode, or
-saving its audio under a new title, queues a check on the ``delivery`` queue (``check_tags``): when the
-digest of the tags the file should carry differs, a *re-tag* rendition is queued (``retag_of`` names the
-ready one). It is run by ``preparing.run_delivery`` under the same claim and lease as any rendition: the
+saving its audio under a new title, queues a check on the ``delivery`` queue (``check_tags``): when the digest
+of the tags the file should carry differs, a *re-tag* rendition is queued for each format (``retag_of`` names
+the ready one). It is run by ``preparing.run_delivery`` under the same claim and lease as any rendition: the
 ready file's bytes are copied to a temporary file, tagged, hashed and stored under their own digest (a new
-URL), and in one transaction the old rendition is retired (served for the grace period, for apps
-mid-download) and the new one becomes the ready one, so the feed never lacks an enclosure. Until then the
-re-tag is not "active" (see ``RETAG_AT_WORK``): the editor, the feed and the unique constraint see the old
-one. A replaced master retires the old rendition and drops its re-tag (``preparing.retire``), so the
-replacement wins; a re-tag whose source file is missing from storage encodes from the master instead.
+URL), and in one transaction the old rendition is retired (served for the grace period, for apps mid-download)
+and the new one becomes the ready one, so the feed never lacks an enclosure. Until then the re-tag is not
+"active" (see ``RETAG_AT_WORK``): the editor, the feed and the unique constraint see the old one. A replaced
+master retires the old rendition and drops its re-tag (``preparing.retire``), so the replacement wins; a
+re-tag whose source file is missing from storage encodes from the master instead.
 """
 
 from __future__ import annotations
@@ -50,34 +50,37 @@ def request_tag_check(audio_ids) -> None:
     transaction.on_commit(lambda: check_tags_task.enqueue(ids))
 
 
-def check_tags(audio: AudioFile) -> AudioRendition | None:
-    """Queue a re-tag of ``audio``'s ready MP3 rendition when the tags it should carry have changed.
+def check_tags(audio: AudioFile) -> list[AudioRendition]:
+    """Queue a re-tag of each of ``audio``'s ready renditions (one per format) whose tags differ from the
+    tags it should now carry. Returns the re-tags queued.
 
-    Nothing when there is no ready rendition (the run that makes it writes the tags of its time, then
-    checks again), when a re-tag is already queued or running (it reads the tags when it runs, and the
-    check after it catches a later change), or when the tags are the same. A failed re-tag is dropped for
-    a fresh one. Returns the queued re-tag, or None.
+    Nothing for a format without a ready rendition (the run that makes it writes the tags of its time,
+    then checks again), with a re-tag already queued or running (it reads the tags when it runs, and the
+    check after it catches a later change), or whose tags are the same. A failed re-tag is dropped for a
+    fresh one.
     """
     if not getattr(settings, "DELIVERY_ENABLED", True):
-        return None
-    ready = AudioRendition.objects.ready().filter(audio=audio, format=AudioRendition.MP3).first()
-    if ready is None:
-        return None
+        return []
+    ready = list(AudioRendition.objects.ready().filter(audio=audio))
+    if not ready:
+        return []
     digest = tags_digest(tags_of(audio))
-    if digest == ready.tags_digest:
-        return None
+    return [retag for rendition in ready if rendition.tags_digest != digest if (retag := _retag(rendition))]
+
+
+def _retag(ready: AudioRendition) -> AudioRendition | None:
     with transaction.atomic():
         at_work = AudioRendition.objects.retags_at_work().filter(retag_of=ready).select_for_update()
         if at_work.exclude(status=AudioRendition.FAILED).exists():
             return None
         at_work.delete()
         retag = AudioRendition.objects.create(
-            audio=audio, format=ready.format, master_sha256=ready.master_sha256, retag_of=ready
+            audio_id=ready.audio_id, format=ready.format, master_sha256=ready.master_sha256, retag_of=ready
         )
     from ..tasks import prepare_audio_task  # tasks imports preparing, which imports this module
 
     transaction.on_commit(lambda: prepare_audio_task.enqueue(retag.pk))
-    logger.info("Re-tagging rendition %s of %s: its episode's tags changed", ready.pk, audio)
+    logger.info("Re-tagging rendition %s of audio %s: its episode's tags changed", ready.pk, ready.audio_id)
     return retag
 
 
