@@ -122,6 +122,16 @@ def test_new_artwork_and_chapters_reach_the_file(
     assert picture.data[:2] == b"\xff\xd8"  # the episode's new artwork, as JPEG
 
 
+def test_a_renamed_show_reaches_its_episodes_files(
+    client, show, episode, tmp_path, django_capture_on_commit_callbacks
+):
+    publish(show, django_capture_on_commit_callbacks, title="Coproduction in Practice")
+
+    new = AudioRendition.objects.ready().get(audio=episode.audio)
+    assert new.retag_of is not None
+    assert str(id3_of(served(client, new.url), tmp_path)["TALB"]) == "Coproduction in Practice"
+
+
 def test_publishing_without_a_tag_change_makes_no_new_file(episode, django_capture_on_commit_callbacks):
     before = AudioRendition.objects.count()
 
