@@ -62,6 +62,21 @@ def show_published(sender, instance, **kwargs):
     transaction.on_commit(lambda: request_for_show(instance))
 
 
+def tags_may_have_changed(sender, instance, created=False, raw=False, **kwargs):
+    """A published episode or show, or audio saved under a new title: the delivered files may need new
+    tags (title, artwork, chapters). A worker checks, and re-tags only those whose tags differ."""
+    from .delivery.retagging import request_tag_check
+
+    if raw or created:
+        return
+    if isinstance(instance, AudioFile):
+        request_tag_check([instance.pk])
+    elif isinstance(instance, ShowPage):
+        request_tag_check(EpisodePage.objects.child_of(instance).values_list("audio_id", flat=True))
+    else:
+        request_tag_check([instance.audio_id])
+
+
 def touch_feeds(show_ids=None) -> None:
     """Mark the feeds of these shows (all shows when None) as changed, and tell the WebSub hubs."""
     from django.utils import timezone
@@ -105,6 +120,11 @@ def register_signal_handlers():
     post_delete.connect(delete_audio_file, sender=AudioFile, dispatch_uid="episodes-delete-audio")
     post_delete.connect(delete_audio_file, sender=AudioRendition, dispatch_uid="episodes-delete-rendition")
     post_save.connect(audio_saved, sender=AudioFile, dispatch_uid="episodes-audio-delivery")
+    post_save.connect(tags_may_have_changed, sender=AudioFile, dispatch_uid="episodes-audio-tags")
+    for model in (EpisodePage, ShowPage):
+        page_published.connect(
+            tags_may_have_changed, sender=model, dispatch_uid=f"episodes-tags-{model.__name__}"
+        )
     watch(AudioFile, Person)  # pages show them: a change purges the page cache
 
     for signal in (page_published, page_unpublished, post_delete):

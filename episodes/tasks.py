@@ -5,6 +5,8 @@ from __future__ import annotations
 from django_tasks import task
 
 from .delivery.preparing import requeue_stale, run_delivery
+from .delivery.retagging import check_tags
+from .models import AudioFile
 from .websub import ping_hub_with_retries
 
 
@@ -24,3 +26,10 @@ def prepare_audio_task(rendition_id: int) -> str:
     requeue_stale()  # every run also looks for work a dead worker left behind
     rendition = run_delivery(rendition_id)
     return rendition.status if rendition else "skipped"
+
+
+@task(queue_name="delivery")
+def check_tags_task(audio_ids: list[int]) -> int:
+    """Queue a re-tag (a quick copy, not an encode) of each of these audio files' ready renditions whose
+    episode's tags changed (a title, artwork, chapters). Returns how many were queued."""
+    return sum(len(check_tags(audio)) for audio in AudioFile.objects.filter(pk__in=audio_ids))

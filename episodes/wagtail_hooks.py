@@ -4,6 +4,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
+from operations.health import WORKER_REPORT_HOOK
+
 from .directory_checks import episode_problems, show_problems
 from .models import EpisodePage, ShowPage
 from .scheduling import schedule_warnings
@@ -35,6 +37,16 @@ def calendar_menu_item():
 
 
 register_snippet(PersonViewSet)
+
+
+@hooks.register(WORKER_REPORT_HOOK)
+def delivery_health() -> dict[str, int]:
+    """For /health/ and ``healthcheck``: renditions whose worker stopped beating, failed ones waiting for
+    their automatic retry, and failed ones waiting for an editor (see delivery/retries.py)."""
+    from .delivery.preparing import lease_seconds
+    from .delivery.retries import delivery_health
+
+    return delivery_health(lease_seconds())
 
 
 @hooks.register("after_create_page")

@@ -2,12 +2,13 @@
 
 A run owns its transcript from its claim (QUEUED -> RUNNING, stamped with ``started_at``) until it stores its
 result, and only while nothing else has changed the transcript since: an editor's import, a replaced audio
-file (queued again), a newer run. Every write of the run (progress, heartbeat, result, failure) is
-conditional on its claim, so a run that was overtaken writes nothing, stops at its next progress report and
-leaves the newer state alone. To make that possible the segments are spooled to a temporary file as the
-engine yields them (a long episode is never held in memory) and written to the transcript in one
-transaction at the end, after keeping an editor's corrections as a revision. Until then the previous
-segments stay as they were; a failed run leaves them too, and the transcript FAILED with the reason.
+file (queued again), a newer run. Every write of the run (progress, heartbeat, result, failure) is conditional
+on its claim (the lease of ``operations.leases``, shared with audio delivery), so a run that was overtaken
+writes nothing, stops at its next progress report and leaves the newer state alone. To make that possible the
+segments are spooled to a temporary file as the engine yields them (a long episode is never held in memory)
+and written to the transcript in one transaction at the end, after keeping an editor's corrections as a
+revision. Until then the previous segments stay as they were; a failed run leaves them too, and the transcript
+FAILED with the reason.
 
 The database may go away during a run (a restart, a failover): the run's writes wait for it and go on
 (operations/reconnecting.py) for up to the lease (TRANSCRIPTION_LEASE_SECONDS), after which the scheduler
@@ -18,23 +19,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import tempfile
-import threading
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from wagtail import hooks
 
 from episodes.signal_handlers import touch_feeds
-from operations.reconnecting import DATABASE_UNREACHABLE, retrying
+from operations import leases
+from operations.leases import Claim, ProgressReporter, Superseded, heartbeat
+from operations.local_files import local_path
+from operations.reconnecting import retrying
 from pagecache.caching import purge
 
 from .engines import get_engine
@@ -93,23 +89,14 @@ def requeue_stale() -> list[int]:
     """
     from .tasks import transcribe_audio
 
-    cutoff = timezone.now() - timezone.timedelta(seconds=lease_seconds())
-    stale = Transcript.objects.filter(status=Transcript.RUNNING, heartbeat_at__lt=cutoff)
-    for pk in stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", flat=True):
-        if stale.filter(pk=pk).update(
-            status=Transcript.FAILED,
-            finished_at=timezone.now(),
-            error=f"The worker stopped {MAX_ATTEMPTS} times while transcribing; not tried again.",
-        ):
-            transcript_finished(pk)
-    requeued = []
-    for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
-        # Only if still stale: another process may have requeued it since the query.
-        if Transcript.objects.filter(pk=pk, status=Transcript.RUNNING, heartbeat_at__lt=cutoff).update(
-            status=Transcript.QUEUED, queued_at=timezone.now()
-        ):
-            requeued.append(pk)
-            transaction.on_commit(lambda pk=pk: transcribe_audio.enqueue(pk))
+    requeued = leases.requeue_stale(
+        Transcript.objects.all(),
+        lease_seconds=lease_seconds(),
+        max_attempts=MAX_ATTEMPTS,
+        enqueue=transcribe_audio.enqueue,
+        gave_up=f"The worker stopped {MAX_ATTEMPTS} times while transcribing; not tried again.",
+        on_give_up=transcript_finished,
+    )
     if requeued:
         logger.warning("Queued again transcripts whose worker stopped: %s", requeued)
     return requeued
@@ -133,92 +120,26 @@ def glossary_prompt() -> str:
     return limit_prompt("Glossary: " + ", ".join(terms) + ".") if terms else ""
 
 
-class Superseded(Exception):
-    """The transcript changed under a run (an import, a replaced file, a newer run): the run stops and
-    writes nothing. Not an ``EngineError``, so that engines let it through."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One run's hold on a transcript: it is RUNNING and was claimed at ``started_at`` (by this run)."""
-
-    transcript_id: int
-    started_at: datetime
-
-    def rows(self):
-        return Transcript.objects.filter(
-            pk=self.transcript_id, status=Transcript.RUNNING, started_at=self.started_at
-        )
-
-
-@contextmanager
-def heartbeat(claim: Claim, every: float):
-    """Beat every ``every`` seconds from a thread while the engine works, even through stretches that
-    report no progress (loading the model, decoding, long silences), so that only a dead worker's
-    transcript goes stale."""
-    stop = threading.Event()
-
-    def beat():
-        try:
-            while not stop.wait(every):
-                try:
-                    claim.rows().update(heartbeat_at=timezone.now())
-                except DATABASE_UNREACHABLE as error:  # a restart: the next beat opens a new connection
-                    logger.warning("Heartbeat of transcript %s missed (%s)", claim.transcript_id, error)
-                    connection.close()
-        finally:
-            connection.close()  # the thread's own connection
-
-    thread = threading.Thread(target=beat, name=f"heartbeat-{claim.transcript_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
-@contextmanager
-def local_path(field_file):
-    """A path on this machine for the stored file: the file itself, or a temporary copy when the storage
-    is remote (object storage has no path)."""
-    try:
-        path = field_file.path
-    except NotImplementedError:  # Storage.path: "This backend doesn't support absolute paths."
-        path = None
-    if path is not None:
-        yield path
-        return
-    suffix = os.path.splitext(field_file.name)[1]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as copy, field_file.open("rb") as source:
-        shutil.copyfileobj(source, copy, 1024 * 1024)
-        copy.flush()
-        yield copy.name
-
-
 def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
     """Transcribe one queued transcript. Returns None when there was nothing to do (another worker
     claimed it, or it was not queued) or when the transcript changed while this ran (see ``Superseded``).
     ``progress(fraction)`` is also told, e.g. a progress bar."""
-    now = timezone.now()
-    claimed = Transcript.objects.filter(pk=transcript_id, status=Transcript.QUEUED).update(
-        status=Transcript.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        finished_at=None,
-        progress=0,
-        error="",
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
+    claim = leases.claim(Transcript, transcript_id)
+    if claim is None:
         return None
-    claim = Claim(transcript_id, now)
     audio = Transcript.objects.select_related("audio").get(pk=transcript_id).audio
     engine = get_engine()
-    reporter = _ProgressReporter(claim, also=progress)
+    reporter = ProgressReporter(
+        claim,
+        every=PROGRESS_EVERY_SECONDS,
+        give_up_after=lease_seconds(),
+        label=f"transcript {transcript_id}",
+        also=progress,
+    )
     try:
         with (
-            heartbeat(claim, lease_seconds() / 4),
+            # The engine reports nothing while it loads its model, decodes or crosses a long silence.
+            heartbeat(claim.rows, lease_seconds() / 4, f"transcript {transcript_id}"),
             local_path(audio.file) as path,
             tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
         ):
@@ -269,12 +190,12 @@ def _store(claim: Claim, spool, **fields) -> None:
         spool.seek(0)
         _store_once(claim, spool, **fields)
 
-    retrying(store, f"storing transcript {claim.transcript_id}", give_up_after=lease_seconds())
+    retrying(store, f"storing transcript {claim.pk}", give_up_after=lease_seconds())
 
 
 def _stored_by(claim: Claim) -> bool:
     return Transcript.objects.filter(
-        pk=claim.transcript_id, status=Transcript.DONE, started_at=claim.started_at
+        pk=claim.pk, status=Transcript.DONE, started_at=claim.started_at
     ).exists()
 
 
@@ -287,7 +208,7 @@ def _store_once(claim: Claim, spool, **fields) -> None:
         # transactions here are IMMEDIATE) is this run's, so nothing can come between check and write.
         if not claim.rows().update(heartbeat_at=timezone.now()):
             raise Superseded(claim)
-        transcript = Transcript.objects.get(pk=claim.transcript_id)
+        transcript = Transcript.objects.get(pk=claim.pk)
         if transcript.edited:
             snapshot(transcript, TranscriptRevision.RERUN)
         transcript.segments.all().delete()
@@ -308,7 +229,7 @@ def _store_once(claim: Claim, spool, **fields) -> None:
                 Segment.objects.bulk_create(batch)
                 batch = []
         Segment.objects.bulk_create(batch)
-        Transcript.objects.filter(pk=claim.transcript_id).update(
+        Transcript.objects.filter(pk=claim.pk).update(
             status=Transcript.DONE,
             progress=1,
             finished_at=timezone.now(),
@@ -338,7 +259,7 @@ def _failed(claim: Claim, error: str) -> None:
     the transcript changed meanwhile (an import, a replaced file): that is not this run's to mark."""
     from .tasks import transcribe_audio
 
-    transcript_id = claim.transcript_id
+    transcript_id = claim.pk
     attempts = Transcript.objects.values_list("attempts", flat=True).get(pk=transcript_id)
     delays = retry_delays()
     can_defer = transcribe_audio.get_backend().supports_defer
@@ -351,27 +272,3 @@ def _failed(claim: Claim, error: str) -> None:
         return
     if claim.rows().update(status=Transcript.FAILED, error=error, finished_at=timezone.now()):
         transcript_finished(transcript_id)
-
-
-class _ProgressReporter:
-    """Writes progress and the heartbeat at most every couple of seconds (and always at the end), and
-    stops the run (``Superseded``) when its claim is gone."""
-
-    def __init__(self, claim: Claim, also=None):
-        self.claim = claim
-        self.also = also
-        self.last = 0.0
-
-    def __call__(self, fraction: float) -> None:
-        now = time.monotonic()
-        if fraction >= 1 or now - self.last >= PROGRESS_EVERY_SECONDS:
-            self.last = now
-            done = min(max(fraction, 0), 1)
-            if not retrying(
-                lambda: self.claim.rows().update(progress=done, heartbeat_at=timezone.now()),
-                f"recording the progress of transcript {self.claim.transcript_id}",
-                give_up_after=lease_seconds(),
-            ):
-                raise Superseded(self.claim)
-        if self.also is not None:
-            self.also(fraction)

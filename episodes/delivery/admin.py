@@ -14,7 +14,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 
 from ..models import AudioFile, AudioRendition
 from ..models.renditions import listed_without_rendition
-from .preparing import enabled, request_delivery, retry_failed
+from .preparing import enabled, request_delivery, try_again
 
 
 def current_rendition(audio: AudioFile | None) -> AudioRendition | None:
@@ -53,11 +53,8 @@ def status_context(audio: AudioFile | None) -> dict:
 def with_delivery_status(queryset):
     """``queryset`` of audio files annotated with their current rendition's status and progress, so that a
     listing shows them without a query per row."""
-    current = AudioRendition.objects.filter(
-        audio=OuterRef("pk"),
-        format=AudioRendition.MP3,
-        retired_at__isnull=True,
-        master_sha256=OuterRef("sha256"),
+    current = AudioRendition.objects.active().filter(
+        audio=OuterRef("pk"), format=AudioRendition.MP3, master_sha256=OuterRef("sha256")
     )
     return queryset.annotate(
         delivery_status=Subquery(current.values("status")[:1]),
@@ -85,7 +82,7 @@ def retry(request, pk):
     next_url = get_valid_next_url_from_request(request)
     if request.method == "POST":
         if audio.renditions.active().filter(status=AudioRendition.FAILED).exists():
-            retry_failed(audio)  # the ready ones stay in the feed meanwhile
+            try_again(audio)  # the ready ones stay in the feed meanwhile
         else:
             request_delivery(audio, force=True)
         return HttpResponseRedirect(

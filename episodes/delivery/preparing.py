@@ -2,15 +2,19 @@
 queue honest (stale runs queued again, retired renditions deleted after their grace period).
 
 A run owns its rendition from its claim (QUEUED -> RUNNING, stamped with ``started_at``) to its end, as a
-transcription run owns its transcript (transcripts/transcribing.py): every write is conditional on the
-claim, so a run overtaken by a replaced master or a newer run writes nothing. The task queue's database
-backend has no lease, so the rendition keeps its own heartbeat (written with the progress, which ffmpeg
-reports twice a second) and the scheduler queues again a RUNNING rendition whose heartbeat has stopped.
+transcription run owns its transcript, by the lease of ``operations.leases``: every write is conditional
+on the claim, so a run overtaken by a replaced master or a newer run writes nothing. The task queue's
+database backend has no lease, so the rendition keeps its own heartbeat (beaten by a thread for as long as
+the run is alive, through a long stream copy or a slow upload too) and the scheduler queues again a
+RUNNING rendition whose heartbeat has stopped.
 
 ffmpeg writes into a temporary folder; the finished file is hashed and only then saved to storage under a
 name holding its digest, and the row says DONE only after that. So a half-written file is never served, and
 a failure (the master does not decode, the disk is full, storage is down) leaves the master untouched and
-the rendition FAILED with a reason an editor can act on.
+the rendition FAILED with a reason an editor can act on. A transient failure (storage, a full disk) is
+marked ``retryable`` and tried again by the scheduler after a delay (``retries.py``); a permanent one (the
+master does not decode, is empty) waits for the editor. A re-tag (``retagging.py``) runs here too: it
+copies a ready rendition's bytes instead of encoding, and swaps with it when done.
 """
 
 from __future__ import annotations
@@ -19,12 +23,7 @@ import errno
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -33,13 +32,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from operations import leases
+from operations.leases import Claim, ProgressReporter, Superseded, heartbeat
+from operations.local_files import local_path
 from operations.reconnecting import retrying
 
 from ..models import AudioFile, AudioRendition
 from ..models.renditions import formats_wanted
 from .encode import EncodeError, encode
 from .formats import spec_for
-from .tags import TaggingError, Tags, tags_for, write_tags
+from .retagging import check_tags, copy_source, tags_of
+from .retries import next_retry_at
+from .tags import TaggingError, tags_digest, write_tags
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +118,7 @@ def request_deliveries(
     return renditions
 
 
-def retry_failed(audio: AudioFile, *, enqueue: bool = True) -> list[AudioRendition]:
+def try_again(audio: AudioFile, *, enqueue: bool = True) -> list[AudioRendition]:
     """*Try again* for the renditions of ``audio`` that failed: they are dropped and made again, and the
     others are left as they are, so that a failed Opus is remade while the ready MP3 stays the enclosure.
     Returns what ``request_deliveries`` returns."""
@@ -150,9 +154,11 @@ def request_for_show(show) -> int:
 
 def retire(rendition: AudioRendition) -> None:
     """Take a rendition out of use: a done one stays served for the grace period (podcast apps may be
-    downloading it), one that never finished is deleted (a run still at work finds its claim gone)."""
+    downloading it), one that never finished is deleted (a run still at work finds its claim gone), as is
+    a re-tag of it at work (the replaced master wins)."""
     if rendition.status == AudioRendition.DONE:
         AudioRendition.objects.filter(pk=rendition.pk).update(retired_at=timezone.now())
+        AudioRendition.objects.retags_at_work().filter(retag_of=rendition).delete()
     else:
         rendition.delete()
 
@@ -173,72 +179,61 @@ def requeue_stale() -> list[int]:
     used its attempts is marked FAILED instead. Returns the ids queued again. Run by the scheduler."""
     from ..tasks import prepare_audio_task
 
-    cutoff = timezone.now() - timezone.timedelta(seconds=lease_seconds())
-    stale = AudioRendition.objects.filter(status=AudioRendition.RUNNING, heartbeat_at__lt=cutoff)
-    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=AudioRendition.FAILED,
-        finished_at=timezone.now(),
-        error=f"The worker stopped {MAX_ATTEMPTS} times while preparing this file; not tried again.",
+    requeued = leases.requeue_stale(
+        AudioRendition.objects.all(),
+        lease_seconds=lease_seconds(),
+        max_attempts=MAX_ATTEMPTS,
+        enqueue=prepare_audio_task.enqueue,
+        gave_up=f"The worker stopped {MAX_ATTEMPTS} times while preparing this file; not tried again.",
+        retryable=False,
+        retry_at=None,
     )
-    requeued = []
-    for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True):
-        if AudioRendition.objects.filter(
-            pk=pk, status=AudioRendition.RUNNING, heartbeat_at__lt=cutoff
-        ).update(status=AudioRendition.QUEUED, queued_at=timezone.now()):
-            requeued.append(pk)
-            transaction.on_commit(lambda pk=pk: prepare_audio_task.enqueue(pk))
     if requeued:
         logger.warning("Queued again audio renditions whose worker stopped: %s", requeued)
     return requeued
 
 
-@dataclass(frozen=True)
-class Claim:
-    rendition_id: int
-    started_at: datetime
-
-    def rows(self):
-        return AudioRendition.objects.filter(
-            pk=self.rendition_id, status=AudioRendition.RUNNING, started_at=self.started_at
-        )
-
-
-class Superseded(Exception):
-    """The rendition was retired or deleted under the run (the master was replaced): the run stops."""
-
-
 class Failed(Exception):
-    """The run failed for a reason the editor is told."""
+    """The run failed for a reason the editor is told. ``retryable``: the cause is transient (storage, a
+    full disk), so the scheduler tries again later; otherwise (the master does not decode) it would fail
+    the same way again."""
+
+    def __init__(self, reason: str, *, retryable: bool = False):
+        super().__init__(reason)
+        self.retryable = retryable
 
 
 def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
     """Prepare one queued rendition. Returns it (DONE or FAILED), or None when there was nothing to do
     (another worker claimed it, it was not queued, or it was superseded while this ran).
     ``progress(fraction)`` is also told, e.g. a progress bar."""
-    now = timezone.now()
-    claimed = AudioRendition.objects.filter(pk=rendition_id, status=AudioRendition.QUEUED).update(
-        status=AudioRendition.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        finished_at=None,
-        progress=0,
-        error="",
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
+    claim = leases.claim(AudioRendition, rendition_id, retry_at=None)
+    if claim is None:
         return None
-    claim = Claim(rendition_id, now)
-    rendition = AudioRendition.objects.select_related("audio").get(pk=rendition_id)
+    rendition = AudioRendition.objects.select_related("audio", "retag_of").get(pk=rendition_id)
     stored = None
     try:
-        with tempfile.TemporaryDirectory(prefix="delivery-") as folder:
+        with (
+            heartbeat(claim.rows, lease_seconds() / 4, f"rendition {rendition_id}"),
+            tempfile.TemporaryDirectory(prefix="delivery-") as folder,
+        ):
             output = Path(folder) / f"rendition.{rendition.format}"
-            result = _encode(rendition, output, _Reporter(claim, also=progress))
-            finish(output, rendition)
+            reporter = ProgressReporter(
+                claim,
+                every=PROGRESS_EVERY_SECONDS,
+                give_up_after=lease_seconds(),
+                label=f"rendition {rendition_id}",
+                also=progress,
+            )
+            result = _produce(rendition, output, reporter)
+            tags = finish(output, rendition)
             sha256, size = _digest(output)
             rendition.sha256 = sha256
             stored = _store(rendition, output)
         with transaction.atomic():
+            # A re-tag replaces its source: retired first, so that one ready rendition is never two.
+            if rendition.retag_of_id is not None and not _retire_source(rendition):
+                raise Superseded(claim)
             updated = claim.rows().update(
                 status=AudioRendition.DONE,
                 progress=1,
@@ -247,6 +242,7 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
                 file=stored,
                 sha256=sha256,
                 size=size,
+                tags_digest=tags,
                 duration_ms=result.duration_ms,
                 bitrate=result.bitrate,
                 sample_rate=result.sample_rate,
@@ -268,30 +264,53 @@ def run_delivery(rendition_id: int, progress=None) -> AudioRendition | None:
             _discard(rendition.file.storage, stored)
         return None
     except Failed as failure:
-        return _fail(claim, str(failure))
+        return _fail(claim, str(failure), retryable=failure.retryable)
     except Exception as error:
         logger.exception("Preparing %s failed", rendition)
         if stored:
             _discard(rendition.file.storage, stored)
-        return _fail(claim, f"Something went wrong while preparing the file ({type(error).__name__}).")
+        reason = f"Something went wrong while preparing the file ({type(error).__name__})."
+        return _fail(claim, reason, retryable=True)  # unknown: worth another try, within MAX_ATTEMPTS
     return AudioRendition.objects.get(pk=rendition_id)
 
 
-def finish(path: Path, rendition: AudioRendition) -> None:
+def finish(path: Path, rendition: AudioRendition) -> str:
     """Write the episode's tags (title, show, artwork, chapters...) into the finished file, before it is
-    hashed and stored, so that its URL's digest covers its tags too. Audio that no episode uses (an
-    interview's, or not yet chosen) gets its own title only; a file the tagger cannot read fails the run
-    with the reason, and nothing is stored."""
-    audio = rendition.audio
-    episode = audio.episodes.order_by("-live", "-first_published_at", "pk").first()
-    if episode is not None:
-        tags = tags_for(episode, audio)
-    else:
-        tags = Tags(title=audio.title or Path(audio.file.name).stem)
+    hashed and stored, so that its URL's digest covers its tags too; returns the tags' digest, which says
+    when the file must be re-tagged (``retagging.py``). Audio that no episode uses (an interview's, or not
+    yet chosen) gets its own title only; a file the tagger cannot read fails the run with the reason, and
+    nothing is stored."""
+    tags = tags_of(rendition.audio)
     try:
         write_tags(path, tags)
     except TaggingError as error:
         raise Failed(f"The file was made but its tags could not be written: {error}") from error
+    return tags_digest(tags)
+
+
+def _produce(rendition: AudioRendition, output: Path, reporter):
+    """The untagged file: a re-tag copies its source's bytes (nothing to encode), or encodes from the
+    master when the source's file is missing; any other rendition is encoded."""
+    if rendition.retag_of_id is not None:
+        try:
+            return copy_source(rendition, output)
+        except FileNotFoundError:
+            logger.warning(
+                "The file of rendition %s is missing; encoding again instead", rendition.retag_of_id
+            )
+        except OSError as error:
+            raise Failed(describe_storage_error(error), retryable=True) from error
+    return _encode(rendition, output, reporter)
+
+
+def _retire_source(rendition: AudioRendition) -> bool:
+    """Retire the ready rendition a re-tag replaces, if it still is the ready one (a replaced master or
+    an editor's *Try again* may have retired it meanwhile: then the re-tag is dropped)."""
+    return bool(
+        AudioRendition.objects.filter(
+            pk=rendition.retag_of_id, status=AudioRendition.DONE, retired_at__isnull=True
+        ).update(retired_at=timezone.now())
+    )
 
 
 def _encode(rendition: AudioRendition, output: Path, reporter):
@@ -315,7 +334,7 @@ def _encode(rendition: AudioRendition, output: Path, reporter):
     except EncodeError as error:
         raise Failed(str(error)) from error
     except OSError as error:  # the temporary folder's disk filled up under ffmpeg
-        raise Failed(describe_storage_error(error)) from error
+        raise Failed(describe_storage_error(error), retryable=True) from error
 
 
 def _measured(rendition: AudioRendition) -> dict | None:
@@ -361,7 +380,7 @@ def _store(rendition: AudioRendition, output: Path) -> str:
         logger.exception("Could not store the rendition %s", name)
         if not existed:
             _discard(storage, name)
-        raise Failed(describe_storage_error(error)) from error
+        raise Failed(describe_storage_error(error), retryable=True) from error
 
 
 def describe_storage_error(error: Exception) -> str:
@@ -379,63 +398,35 @@ def _discard(storage, name: str) -> None:
         logger.exception("Could not delete %s after a failed run; delete it by hand", name)
 
 
-def _fail(claim: Claim, reason: str) -> AudioRendition | None:
+def _fail(claim: Claim, reason: str, *, retryable: bool = False) -> AudioRendition | None:
+    """Record a failed run; a transient failure with attempts left gets the time of its retry."""
+
+    def record():
+        attempts = AudioRendition.objects.values_list("attempts", flat=True).filter(pk=claim.pk)
+        retry_at = next_retry_at(attempts.first() or 0, MAX_ATTEMPTS) if retryable else None
+        return claim.rows().update(
+            status=AudioRendition.FAILED,
+            error=reason,
+            finished_at=timezone.now(),
+            progress=0,
+            retryable=retryable,
+            retry_at=retry_at,
+        )
+
     retrying(
-        lambda: claim.rows().update(
-            status=AudioRendition.FAILED, error=reason, finished_at=timezone.now(), progress=0
-        ),
-        f"recording the failure of rendition {claim.rendition_id}",
+        record,
+        f"recording the failure of rendition {claim.pk}",
         give_up_after=lease_seconds(),
     )
-    return AudioRendition.objects.filter(pk=claim.rendition_id).first()
+    return AudioRendition.objects.filter(pk=claim.pk).first()
 
 
 def _delivered(audio_id: int) -> None:
-    """A rendition is ready: the feeds that list the audio's episodes change (enclosure, length)."""
+    """A rendition is ready: the feeds that list the audio's episodes change (enclosure, length). The
+    episode may have been published with new tags while the file was made: checked again."""
     from ..signal_handlers import touch_feeds
 
     touch_feeds()
-
-
-@contextmanager
-def local_path(field_file):
-    """A path on this machine for the stored master: the file itself, or a temporary copy when the storage
-    is remote (object storage has no path)."""
-    try:
-        path = field_file.path
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        if not os.path.exists(path):
-            raise FileNotFoundError(path)
-        yield path
-        return
-    suffix = os.path.splitext(field_file.name)[1]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as copy, field_file.open("rb") as source:
-        shutil.copyfileobj(source, copy, 1024 * 1024)
-        copy.flush()
-        yield copy.name
-
-
-class _Reporter:
-    """Writes progress and the heartbeat at most every couple of seconds, and stops the run
-    (``Superseded``) when its claim is gone."""
-
-    def __init__(self, claim: Claim, also=None):
-        self.claim = claim
-        self.also = also
-        self.last = 0.0
-
-    def __call__(self, fraction: float) -> None:
-        now = time.monotonic()
-        if fraction >= 1 or now - self.last >= PROGRESS_EVERY_SECONDS:
-            self.last = now
-            done = min(max(fraction, 0), 1)
-            if not retrying(
-                lambda: self.claim.rows().update(progress=done, heartbeat_at=timezone.now()),
-                f"recording the progress of rendition {self.claim.rendition_id}",
-                give_up_after=lease_seconds(),
-            ):
-                raise Superseded(self.claim)
-        if self.also is not None:
-            self.also(fraction)
+    audio = AudioFile.objects.filter(pk=audio_id).first()
+    if audio is not None:
+        check_tags(audio)

@@ -118,10 +118,20 @@ def _listening(audio) -> Listening | None:
     return None
 
 
+# A re-tag still at work (or failed): it replaces its source only once it is done, so until then the source
+# is the active rendition and this one is outside the "one active rendition per format" rule.
+RETAG_AT_WORK = models.Q(retag_of__isnull=False) & ~models.Q(status="done")
+
+
 class AudioRenditionQuerySet(models.QuerySet):
     def active(self):
-        """Not retired: the renditions of the master's present content (or being made from it)."""
-        return self.filter(retired_at__isnull=True)
+        """Not retired: the renditions of the master's present content (or being made from it). A re-tag at
+        work is not one of them until it is done (``retags_at_work``)."""
+        return self.filter(retired_at__isnull=True).exclude(RETAG_AT_WORK)
+
+    def retags_at_work(self):
+        """Re-tags (new tags on an existing rendition's bytes) queued, running or failed, not yet in use."""
+        return self.filter(RETAG_AT_WORK, retired_at__isnull=True)
 
     def ready(self):
         """Done and of the master's present content: what the feed offers."""
@@ -158,6 +168,21 @@ class AudioRendition(models.Model):
     master_sha256 = models.CharField(
         "master SHA-256", max_length=64, help_text="The content of the master this rendition is made from."
     )
+    tags_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Of the tags written into the file (delivery.tags.tags_digest); when the episode's differ, "
+        "a re-tagged copy replaces this rendition.",
+    )
+    retag_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retags",
+        help_text="The rendition whose bytes this one takes with new tags (not encoded again); this one "
+        "replaces it once done.",
+    )
     copied = models.BooleanField(
         default=False, help_text="The master's audio stream was copied as it is (it was podcast-ready)."
     )
@@ -178,6 +203,12 @@ class AudioRendition(models.Model):
     progress = models.FloatField(default=0, help_text="0 to 1 while preparing.")
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    retryable = models.BooleanField(
+        default=False,
+        help_text="The failure was transient (storage, a full disk, a stopped worker): the scheduler tries "
+        "again at retry_at. A permanent one (the master does not decode, is empty) waits for the editor.",
+    )
+    retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -194,10 +225,11 @@ class AudioRendition(models.Model):
     class Meta:
         ordering = ["-queued_at", "-pk"]
         constraints = [
-            # One rendition per format of the master's present content; retired ones may pile up.
+            # One rendition per format of the master's present content; retired ones may pile up, and a
+            # re-tag at work waits beside its source until the two swap in one transaction.
             models.UniqueConstraint(
                 fields=["audio", "format"],
-                condition=models.Q(retired_at__isnull=True),
+                condition=models.Q(retired_at__isnull=True) & ~RETAG_AT_WORK,
                 name="one_active_rendition_per_format",
             )
         ]

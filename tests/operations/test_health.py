@@ -66,7 +66,14 @@ def test_a_healthy_site_answers_200_with_an_empty_queue(client):
         "database": "ok",
         "cache": "ok",
         "queue": {"waiting": 0, "oldest_waiting_seconds": None, "running": 0, "queues": {}},
-        "workers": {"busy": 0, "last_finished_seconds": None, "stalled_transcriptions": 0},
+        "workers": {
+            "busy": 0,
+            "last_finished_seconds": None,
+            "stalled_transcriptions": 0,
+            "stalled_renditions": 0,
+            "retrying_renditions": 0,
+            "failed_renditions": 0,
+        },
     }
 
 

@@ -192,6 +192,9 @@ ANALYTICS_PREFIX = env.str("ANALYTICS_PREFIX", default="")
 # Where the OPAWG user-agent patterns are read from and `manage.py refresh_user_agents` writes them; empty:
 # analytics/data/ (point it at a writable copy when the code is read-only).
 ANALYTICS_USER_AGENTS_DIR = env.str("ANALYTICS_USER_AGENTS_DIR", default="")
+# Seconds before the scheduler tries again a rendition that failed for a transient reason (storage, a full
+# disk): after the first failure, then after the second (at most three attempts in all).
+DELIVERY_RETRY_DELAYS = env.list("DELIVERY_RETRY_DELAYS", cast=int, default=[60, 600])
 
 # Words the transcription engine should spell as we do, besides show titles, people's names and (later)
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
@@ -222,6 +225,8 @@ SCHEDULED_JOBS = [
     # retired longer than DELIVERY_GRACE_DAYS ago with their files.
     ("episodes.delivery.preparing.requeue_stale", 0),
     ("episodes.delivery.preparing.delete_expired", 60 * 60),
+    # Queue again the renditions that failed for a transient reason, once their retry time has come.
+    ("episodes.delivery.retries.retry_failed", 0),
     # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
     ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
     # Delete the download counting's listener rows and salts of UTC days that are over (the aggregates stay).
