@@ -90,7 +90,7 @@ load: $(VENV)/.dev ## Load test: 50 simulated visitors for 5 minutes on gunicorn
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 .PHONY: bench-deliver
-bench-deliver: system-deps $(VENV)/.dev ## Benchmark audio delivery against bare ffmpeg (about 15 minutes on 2 cores)
+bench-deliver: system-deps $(VENV)/.dev ## Benchmark audio delivery against bare ffmpeg (about 25 minutes of CPU)
 	$(BIN)/python bench/deliver.py $(BENCH_ARGS)
 
 .PHONY: clean

@@ -17,7 +17,7 @@ The masters are real speech: espeak-ng reads our script in two voices (left and 
 by ffmpeg in a temporary folder that is deleted afterwards. Each measurement of our task runs in a fresh
 process (so its peak memory is its own) on a copy of a throwaway SQLite database migrated once; the
 master is stored by a separate "upload" process first, as the admin would. Not part of the test suite;
-exits 1 when a target fails. It takes about 15 minutes on 2 cores:
+exits 1 when a target fails. It takes about 25 minutes of CPU, nearly all of it ffmpeg's:
 
     .venv/bin/python bench/deliver.py [--short 10] [--long 60] [--hours 3] [--keep]   (make bench-deliver)
 """
