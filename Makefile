@@ -89,6 +89,10 @@ demo-audio: system-deps install ## Re-synthesise the demo episodes' audio with e
 load: $(VENV)/.dev ## Load test: 50 simulated visitors for 5 minutes on gunicorn (PostgreSQL, Redis page cache)
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
+.PHONY: bench-deliver
+bench-deliver: system-deps $(VENV)/.dev ## Benchmark audio delivery against bare ffmpeg (about 25 minutes of CPU)
+	$(BIN)/python bench/deliver.py $(BENCH_ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and uploaded media
 	rm -rf $(VENV) node_modules db.sqlite3 media .demo-login
