@@ -73,7 +73,8 @@ def correct_segments(
 ) -> tuple[int, int]:
     """Apply an editor's corrections. ``changes`` maps a segment's id to its values (``start_ms``,
     ``end_ms``, ``speaker``, ``text``), ``deletions`` names segments to remove. Only segments whose values
-    differ are written; their words are re-timed (``words.retime``). Raises ``Conflict`` if a segment is no longer there. Returns (changed, deleted).
+    differ are written; a new text or new times re-time the words (``words.retime``). Raises ``Conflict``
+    if a segment is no longer there. Returns (changed, deleted).
     """
     deletions = set(deletions)
     with transaction.atomic():

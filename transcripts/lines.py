@@ -153,9 +153,7 @@ def _best_cut(tokens: Sequence[_Token], rules: LineRules) -> int | None:
         left, right = before.word.end_ms - first_start, last_end - after.word.start_ms
         longer = max(left, right)
         preference = gap if strength in (PAUSE, GAP) else -longer
-        fits = (
-            min(k, len(tokens) - k) >= rules.min_words and min(left, right) >= rules.min_ms
-        )
+        fits = min(k, len(tokens) - k) >= rules.min_words and min(left, right) >= rules.min_ms
         candidates.append(((fits, strength, preference, -longer), k))
     if not candidates:
         return None

@@ -19,7 +19,7 @@ UNCERTAIN_BELOW = 0.5
 
 
 def uncertain_below() -> float:
-    """Words the engine gave a probability under this are marked uncertain (``TRANSCRIPT_UNCERTAIN_BELOW``)."""
+    """Words given a probability under this are marked uncertain (``TRANSCRIPT_UNCERTAIN_BELOW``)."""
     return float(getattr(settings, "TRANSCRIPT_UNCERTAIN_BELOW", UNCERTAIN_BELOW))
 
 

@@ -1,5 +1,5 @@
-"""The segment editor marks the words the engine was unsure of, and a correction keeps the timings of the words
-the editor left alone. (The browser test of the marking and of "Next uncertain word": tests/e2e.)"""
+"""The segment editor marks the words the engine was unsure of, and a correction keeps the timings of the
+words the editor left alone. (The browser test of the marking and of "Next uncertain word": tests/e2e.)"""
 
 import re
 
@@ -7,7 +7,7 @@ import pytest
 
 from tests.transcripts.review_helpers import segments_url
 from tests.transcripts.test_review_segment_editor import form_data
-from transcripts.models import Segment, Transcript
+from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,12 @@ WORDS = [
 
 @pytest.fixture
 def transcript(episode):
-    transcript = Transcript.objects.create(audio=episode.audio, status="done", audio_sha256=episode.audio.sha256)
-    Segment.objects.create(
-        transcript=transcript, index=0, start_ms=0, end_ms=3600, text=" ".join(w[2] for w in WORDS), words=WORDS
-    )
-    Segment.objects.create(
-        transcript=transcript, index=1, start_ms=3700, end_ms=4000, text="Sure.", words=[[3700, 4000, "Sure.", 0.9]]
-    )
+    audio = episode.audio
+    transcript = Transcript.objects.create(audio=audio, status="done", audio_sha256=audio.sha256)
+    text = " ".join(w[2] for w in WORDS)
+    transcript.segments.create(index=0, start_ms=0, end_ms=3600, text=text, words=WORDS)
+    sure = [[3700, 4000, "Sure.", 0.9]]
+    transcript.segments.create(index=1, start_ms=3700, end_ms=4000, text="Sure.", words=sure)
     return transcript
 
 
@@ -41,7 +40,7 @@ def test_uncertain_words_are_marked_with_their_probability_not_by_colour_alone(a
     html = admin_client.get(segments_url(transcript)).content.decode()
     assert marks(html) == [("uncertain: 31%", "decision"), ("uncertain: 42%", "deciding")]
     # Screen readers hear it too: in the mark, and as the description of the line's text box.
-    assert "decision<span class=\"w-sr-only\"> (uncertain: 31%)</span></mark>" in html
+    assert 'decision<span class="w-sr-only"> (uncertain: 31%)</span></mark>' in html
     assert re.search(r'<textarea[^>]*aria-describedby="form-0-words"', html)
     assert 'id="form-0-words"' in html and 'id="form-1-words"' not in html  # "Sure." is certain
     assert re.search(r"<button[^>]*data-next-uncertain[^>]*>\s*Next uncertain word", html)
