@@ -134,10 +134,6 @@ def _duration(tokens: Sequence[_Token]) -> int:
     return tokens[-1].word.end_ms - tokens[0].word.start_ms
 
 
-def _long_enough(tokens: Sequence[_Token], rules: LineRules) -> bool:
-    return len(tokens) >= rules.min_words and _duration(tokens) >= rules.min_ms
-
-
 def _best_cut(tokens: Sequence[_Token], rules: LineRules) -> int | None:
     """Where to cut ``tokens`` in two (the index of the first word after the cut), or None for one word.
 
