@@ -122,12 +122,14 @@ def _tokens(segment: SegmentResult) -> list[_Token]:
 
 
 def _text(tokens: Sequence[_Token]) -> str:
-    parts = []
-    for i, token in enumerate(tokens):
-        if i and token.spaced:
+    parts: list[str] = []
+    for token in tokens:
+        if not token.text:  # a word Whisper gave as a bare space
+            continue
+        if parts and token.spaced:
             parts.append(" ")
         parts.append(token.text)
-    return "".join(parts).strip()
+    return "".join(parts)
 
 
 def _duration(tokens: Sequence[_Token]) -> int:

@@ -134,6 +134,13 @@ def test_words_not_found_in_the_text_keep_their_own_text():
     assert texts([seg]) == ["Hello there."]
 
 
+def test_an_empty_word_adds_no_space():
+    seg = segment((0, 300, "Hello"), (300, 310, ""), (400, 700, "there."), text="Hello  there.")
+    assert texts([seg]) == ["Hello there."]
+    (line,) = split_lines([seg])
+    assert len(line.words) == 3
+
+
 def test_a_segment_without_word_timings_is_kept_as_it_is():
     first = segment(*speech("and so"))
     bare = SegmentResult(3000, 25_000, " No word timings here. ", ())
