@@ -27,6 +27,7 @@ from episodes.models import AudioFile
 from . import editing
 from .forms import ImportCaptionsForm, RenameSpeakerForm, SegmentFormSet, initial_for, page_token
 from .models import Transcript
+from .words import uncertain_below
 
 PERMISSION = "transcripts.change_transcript"
 SEGMENTS_PER_PAGE = 50
@@ -142,12 +143,14 @@ class SegmentsView(TranscriptView):
 
     def formset(self, data=None):
         rows = list(self.page.object_list)
-        return SegmentFormSet(
+        formset = SegmentFormSet(
             data,
             initial=None if data is not None else initial_for(rows),
             audio=self.audio,
             first_number=self.page.start_index(),
         )
+        formset.uncertain_count = formset.mark_uncertain(rows)
+        return formset
 
     def get(self, request, pk):
         return self.render(formset=self.formset(), token=page_token(self.page.object_list))
@@ -193,6 +196,7 @@ class SegmentsView(TranscriptView):
             elided_page_range=self.page.paginator.get_elided_page_range(self.page.number),
             speaker_names=editing.speaker_suggestions(self.transcript),
             busy=self.transcript.status in (Transcript.QUEUED, Transcript.RUNNING),
+            uncertain_percent=round(uncertain_below() * 100),
         )
         return context
 

@@ -23,6 +23,7 @@ from episodes.timecodes import format_timecode
 from .formats import parse_srt, parse_vtt
 from .models import Segment, Transcript, TranscriptRevision, snapshot
 from .transcribing import BATCH_SIZE, request_transcription, transcript_changed
+from .words import retime
 
 # Segment times may run this far past the audio's measured end: decoders and caption tools round
 # differently, and a caption often stays up a moment after the last word.
@@ -72,7 +73,8 @@ def correct_segments(
 ) -> tuple[int, int]:
     """Apply an editor's corrections. ``changes`` maps a segment's id to its values (``start_ms``,
     ``end_ms``, ``speaker``, ``text``), ``deletions`` names segments to remove. Only segments whose values
-    differ are written. Raises ``Conflict`` if a segment is no longer there. Returns (changed, deleted).
+    differ are written; a new text or new times re-time the words (``words.retime``). Raises ``Conflict``
+    if a segment is no longer there. Returns (changed, deleted).
     """
     deletions = set(deletions)
     with transaction.atomic():
@@ -86,13 +88,17 @@ def correct_segments(
             segment = segments[pk]
             if pk in deletions or all(getattr(segment, f) == values[f] for f in EDITABLE_FIELDS):
                 continue
+            timed = (segment.text, segment.start_ms, segment.end_ms)
             for field in EDITABLE_FIELDS:
                 setattr(segment, field, values[field])
+            if (segment.text, segment.start_ms, segment.end_ms) != timed:
+                # The words the editor left alone keep their timings; follow-along and moments use them.
+                segment.words = retime(segment.words, segment.text, segment.start_ms, segment.end_ms)
             changed.append(segment)
         if not changed and not deletions:
             return 0, 0
         snapshot(locked, TranscriptRevision.EDIT, user)
-        Segment.objects.bulk_update(changed, EDITABLE_FIELDS, batch_size=BATCH_SIZE)
+        Segment.objects.bulk_update(changed, (*EDITABLE_FIELDS, "words"), batch_size=BATCH_SIZE)
         locked.segments.filter(pk__in=deletions).delete()
         _reorder(locked)
         Transcript.objects.filter(pk=locked.pk).update(**_edited_now(user))

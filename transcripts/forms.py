@@ -13,6 +13,7 @@ from episodes.fields import TimestampFormField
 from episodes.timecodes import format_timecode
 
 from .editing import MAX_IMPORT_BYTES, latest_end_ms, read_captions
+from .words import review_words, uncertain_below
 
 
 class TimeField(TimestampFormField):
@@ -89,6 +90,19 @@ class BaseSegmentFormSet(forms.BaseFormSet):
         for offset, form in enumerate(self.forms):
             form.label(first_number + offset)
             form.fields["DELETE"].label = f"Delete segment {first_number + offset}"
+
+    def mark_uncertain(self, segments) -> int:
+        """Give each form its segment's words (``form.review_words``), those the engine was unsure of marked,
+        and point the text's description at them when there are any. ``segments`` are the forms' segments,
+        in order. Returns how many uncertain words there are."""
+        threshold, count = uncertain_below(), 0
+        for form, segment in zip(self.forms, segments, strict=False):
+            form.review_words = review_words(segment.text, segment.words, threshold)
+            form.uncertain_count = sum(word.uncertain for word in form.review_words)
+            if form.uncertain_count:
+                form.fields["text"].widget.attrs["aria-describedby"] = f"{form.prefix}-words"
+            count += form.uncertain_count
+        return count
 
     def changes(self) -> tuple[dict[int, dict], set[int]]:
         """(values by segment id, ids to delete) from a valid formset."""

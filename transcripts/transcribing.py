@@ -35,6 +35,7 @@ from pagecache.caching import purge
 
 from .engines import get_engine
 from .engines.base import limit_prompt
+from .lines import split_lines
 from .models import Segment, Transcript, TranscriptRevision, snapshot
 from .notifications import transcript_finished
 
@@ -144,7 +145,8 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
             tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
         ):
             info, segments = engine.transcribe(path, prompt=glossary_prompt(), progress=reporter)
-            for result in segments:
+            # Whisper's segments follow its decoding windows; the stored ones are lines a person would cut.
+            for result in split_lines(segments):
                 row = [
                     result.start_ms,
                     max(result.end_ms, result.start_ms),

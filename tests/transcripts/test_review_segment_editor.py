@@ -50,7 +50,9 @@ def test_an_editor_corrects_text_times_and_speakers(admin_client, admin_user, ep
     assert after[0].text == "Shared decision making."
     assert (after[1].start_ms, after[1].end_ms) == (50, 1500)
     assert after[2].speaker == "Amara Okafor"
-    assert after[0].words == before[0]["words"]  # word timings are kept for the formats to judge
+    # The words follow the text (tests/transcripts/test_words.py): the new ones in the old one's time.
+    assert after[0].words == [[0, 8, "Shared", None], [8, 20, "decision", None], [20, 30, "making.", None]]
+    assert after[2].words == before[2]["words"]  # a new speaker leaves the words as they were
     (revision,) = transcript.revisions.all()
     assert (revision.reason, revision.user, revision.segments) == (
         TranscriptRevision.EDIT,

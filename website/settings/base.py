@@ -200,6 +200,9 @@ DELIVERY_RETRY_DELAYS = env.list("DELIVERY_RETRY_DELAYS", cast=int, default=[60,
 # concept terms, e.g. TRANSCRIPTION_VOCABULARY=coproduction,teach-back
 TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coproduction"])
 
+# The segment editor marks the words the engine gave a probability under this (0 to 1) as uncertain.
+TRANSCRIPT_UNCERTAIN_BELOW = env.float("TRANSCRIPT_UNCERTAIN_BELOW", default=0.5)
+
 # A RUNNING transcript whose worker has not beaten for this long is queued again (its worker died).
 TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
 # Seconds before each retry of a failed transcription (the third failure is final).
