@@ -1,0 +1,199 @@
+"""*Reports → Downloads* in the Wagtail admin, and the downloads panel of an episode's edit page.
+
+Thin: the figures come from ``analytics.reporting``, the chart's geometry from ``analytics.charts``. The
+report is one of Wagtail's ``ReportView``s, so that its CSV and XLSX export are Wagtail's own
+(``SpreadsheetExportMixin``); its rows are a list made by a fixed number of queries, sorted and paginated
+in memory (a thousand episodes are a thousand small objects).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.functional import cached_property
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.reports import ReportView
+
+from . import reporting
+from .charts import bar_chart
+
+
+class ReportFilters(forms.Form):
+    """The report's choices, sent by GET so that a view of the figures can be bookmarked and shared. A
+    choice that is not valid (a show the user may not see, a period not offered) is reported and the
+    default used instead, so the page always shows figures."""
+
+    show = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="All shows",
+        error_messages={
+            "invalid_choice": "That show is not one whose figures you may see; all your shows are shown."
+        },
+    )
+    period = forms.TypedChoiceField(
+        label="Chart",
+        choices=[(days, f"Last {days} days") for days in reporting.PERIODS],
+        coerce=int,
+        required=False,
+        empty_value=reporting.PERIODS[0],
+        error_messages={"invalid_choice": "Choose 30, 90 or 365 days; the last 30 days are shown."},
+    )
+
+    def __init__(self, data, shows):
+        super().__init__(data)
+        self.fields["show"].queryset = shows
+
+    def value(self, name):
+        """The cleaned choice, or its default when what was sent is not valid."""
+        if not self.is_bound or name in self.errors:
+            return self.fields[name].empty_value if name == "period" else None
+        return self.cleaned_data.get(name)
+
+
+class NumberColumn(Column):
+    cell_template_name = "analytics/reports/number_cell.html"
+
+    def __init__(self, name, **kwargs):
+        super().__init__(name, sort_key=name, classname="downloads-number", **kwargs)
+
+
+class DownloadsReport(ReportView):
+    """Daily downloads over 30, 90 or 365 days with a show filter, the top apps, and a table of episodes
+    (first 7 days, first 30 days, the chart's period, all time), sortable and exported as CSV or XLSX."""
+
+    page_title = "Downloads"
+    header_icon = "download"
+    template_name = "analytics/reports/downloads.html"
+    results_template_name = "analytics/reports/downloads_results.html"
+    index_url_name = "analytics_reports:downloads"
+    paginate_by = 50
+    default_ordering = "-all_time"
+    verbose_name_plural = "episodes with downloads"
+    list_export = ["title", "show_title", "went_live", "first_7_days", "first_30_days", "since", "all_time"]
+    export_filename = "downloads"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not reporting.may_see_reports(request.user):
+            raise PermissionDenied  # the admin turns it into its "you do not have permission" redirect
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def filters_form(self) -> ReportFilters:
+        return ReportFilters(self.request.GET or None, reporting.visible_shows(self.request.user))
+
+    @cached_property
+    def show(self):
+        return self.filters_form.value("show")
+
+    @cached_property
+    def period(self) -> int:
+        return self.filters_form.value("period") or reporting.PERIODS[0]
+
+    @cached_property
+    def last_day(self) -> date:
+        return reporting.today()
+
+    @cached_property
+    def first_day(self) -> date:
+        return self.last_day - timedelta(days=self.period - 1)
+
+    @cached_property
+    def rows(self):
+        rows = reporting.downloads_for(self.request.user)
+        return rows.filter(show=self.show) if self.show else rows
+
+    @property
+    def export_headings(self):
+        return {
+            "title": "Title",
+            "show_title": "Show",
+            "went_live": "Went live",
+            "first_7_days": "First 7 days",
+            "first_30_days": "First 30 days",
+            "since": f"Last {self.period} days",
+            "all_time": "All time",
+        }
+
+    @cached_property
+    def columns(self):
+        headings = self.export_headings
+        return [
+            TitleColumn(
+                "title",
+                label="Episode",
+                sort_key="title",
+                url_name="wagtailadmin_pages:edit",
+                id_accessor="page_id",
+            ),
+            Column("show_title", label="Show", sort_key="show_title"),
+            Column("went_live", label=headings["went_live"], sort_key="went_live"),
+            *(
+                NumberColumn(name, label=headings[name])
+                for name in ("first_7_days", "first_30_days", "since", "all_time")
+            ),
+        ]
+
+    def get_filename(self):
+        show = f"-{self.show.slug}" if self.show else ""
+        return f"{self.export_filename}{show}-{self.last_day.isoformat()}"
+
+    def get_queryset(self):
+        shows = [self.show] if self.show else list(self.filters_form.fields["show"].queryset)
+        figures = reporting.episode_figures(
+            self.rows, since=self.first_day, listed=reporting.live_episodes(shows)
+        )
+        return self.order_queryset(figures)
+
+    def order_queryset(self, figures):
+        """Sorted in memory: the rows are a list. Ties keep the tree's order; episodes without a go-live
+        day sort after those with one."""
+        ordering = self.ordering or self.default_ordering
+        name = ordering.lstrip("-")
+        descending = ordering.startswith("-")
+        present = [row for row in figures if getattr(row, name) is not None]
+        missing = [row for row in figures if getattr(row, name) is None]
+        text = name in ("title", "show_title")
+        present.sort(
+            key=lambda row: getattr(row, name).casefold() if text else getattr(row, name), reverse=descending
+        )
+        return present + missing
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        series = reporting.daily(self.rows, self.first_day, self.last_day)
+        scope = self.show.title if self.show else "all your shows"
+        context.update(
+            filters_form=self.filters_form,
+            period=self.period,
+            selected_show=self.show,
+            chart=bar_chart(series, f"Downloads per day, {scope}, last {self.period} days"),
+            apps=reporting.top_apps(self.rows, self.first_day, self.last_day),
+            first_day=self.first_day,
+            last_day=self.last_day,
+        )
+        return context
+
+
+def episode_panel(page, request) -> str | None:
+    """The downloads panel of an episode's edit page (episodes' ``DOWNLOADS_PANEL_HOOK``): the last 30
+    days as a small chart, and the episode's first 7 days, first 30 days and all time."""
+    if not reporting.may_see_page(request.user, page):
+        return None
+    rows = reporting.downloads_for(request.user).filter(page_id=page.pk)
+    last = reporting.today()
+    first = last - timedelta(days=29)
+    [figures] = reporting.episode_figures(rows, listed=type(page).objects.filter(pk=page.pk)) or [None]
+    series = reporting.daily(rows, first, last)
+    context = {
+        "page": page,
+        "figures": figures,
+        "chart": bar_chart(series, f"Downloads per day of “{page.title}”, last 30 days"),
+        "report_url": reverse("analytics_reports:downloads"),
+        "show": getattr(page, "show", None),
+    }
+    return render_to_string("analytics/panels/downloads.html", context, request=request)
