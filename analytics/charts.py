@@ -12,8 +12,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.html import format_html_join
+
 WIDTH, HEIGHT = 720, 180  # the viewBox; the SVG scales to the width it is given
 LEFT, BOTTOM, TOP = 44, 22, 8  # room for the count labels, the day labels and the top label
+BAR_COLOUR = "#007d7e"  # Wagtail's teal: over 3:1 against the admin's light and dark backgrounds
 
 
 @dataclass
@@ -53,6 +56,22 @@ class BarChart:
     @property
     def total(self) -> int:
         return sum(count for _, count in self.series)
+
+    def bars_html(self) -> str:
+        """The bars as SVG, written here rather than by a template loop: a year is 365 of them."""
+        return format_html_join(
+            "\n",
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
+            ((bar.x, bar.y, bar.width, bar.height, BAR_COLOUR, bar.label) for bar in self.bars),
+        )
+
+    def rows_html(self) -> str:
+        """The figures as the rows of the table that follows the chart."""
+        return format_html_join(
+            "\n",
+            '<tr><th scope="row">{}</th><td class="downloads-number">{}</td></tr>',
+            ((f"{day:%a} {day_label(day)}", f"{count:,}") for day, count in self.series),
+        )
 
     @property
     def summary(self) -> str:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
@@ -55,11 +56,19 @@ class ReportFilters(forms.Form):
         return self.cleaned_data.get(name)
 
 
-class NumberColumn(Column):
-    cell_template_name = "analytics/reports/number_cell.html"
+class PlainColumn(Column):
+    """A sortable column whose cells are written directly rather than each through a template: a page of
+    the table is hundreds of cells, and Wagtail's cell template took most of the report's time."""
 
-    def __init__(self, name, **kwargs):
-        super().__init__(name, sort_key=name, classname="downloads-number", **kwargs)
+    def __init__(self, name, number: bool = False, **kwargs):
+        super().__init__(name, sort_key=name, classname="downloads-number" if number else None, **kwargs)
+        self.number = number
+
+    def render_cell_html(self, instance, parent_context):
+        value = self.get_value(instance)
+        if self.number:
+            return format_html('<td class="downloads-number">{}</td>', f"{value:,}")
+        return format_html("<td>{}</td>", "—" if value in (None, "") else value)
 
 
 class DownloadsReport(ReportView):
@@ -130,10 +139,10 @@ class DownloadsReport(ReportView):
                 url_name="wagtailadmin_pages:edit",
                 id_accessor="page_id",
             ),
-            Column("show_title", label="Show", sort_key="show_title"),
-            Column("went_live", label=headings["went_live"], sort_key="went_live"),
+            PlainColumn("show_title", label="Show"),
+            PlainColumn("went_live", label=headings["went_live"]),
             *(
-                NumberColumn(name, label=headings[name])
+                PlainColumn(name, number=True, label=headings[name])
                 for name in ("first_7_days", "first_30_days", "since", "all_time")
             ),
         ]
