@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
-from django.db.models import DateField, F, Func, Max, Q, QuerySet, Sum, Value
+from django.db.models import DateField, Func, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
@@ -55,8 +56,12 @@ def downloads_for(user) -> QuerySet[DailyDownloads]:
     rows = DailyDownloads.objects.all()
     if user.is_active and user.is_superuser:
         return rows
-    own = editable_pages(user).values("pk")
-    return rows.filter(Q(show__in=ShowPage.objects.filter(pk__in=own)) | Q(show__isnull=True, page__in=own))
+    # Both as plain lists of ids, found by two small queries: a filter made of the permission subqueries
+    # would be evaluated for each of a million rows.
+    shows = list(visible_shows(user).values_list("pk", flat=True))
+    showless = DailyDownloads.objects.filter(show__isnull=True).values("page_id")
+    pages = list(editable_pages(user).filter(pk__in=showless).values_list("pk", flat=True))
+    return rows.filter(Q(show_id__in=shows) | Q(page_id__in=pages))
 
 
 def may_see_page(user, page: Page) -> bool:
@@ -74,39 +79,51 @@ def may_see_reports(user) -> bool:
 # ------------------------------------------------------------------------------------------ the figures
 
 
+UNRECOGNISED = "Unrecognised app"
+
+
+@dataclass
+class PeriodFigures:
+    daily: list[tuple[date, int]]  # every day of the period, days without downloads as 0
+    apps: list[tuple[str, int]]  # the apps with most downloads, most first; the rest as "Others"
+
+
+def period_figures(rows: QuerySet[DailyDownloads], first: date, last: date, apps: int = 10) -> PeriodFigures:
+    """Downloads per day and the top apps from ``first`` to ``last`` (inclusive), from one query grouped by
+    day and app (a year is at most a few thousand groups): the rows are read once for both."""
+    by_day: dict[date, int] = {}
+    by_app: dict[str, int] = {}
+    for day, app, total in (
+        rows.filter(day__range=(first, last))
+        .values_list("day", "app")
+        .annotate(total=Sum("count"))
+        .order_by()
+    ):
+        by_day[day] = by_day.get(day, 0) + total
+        by_app[app] = by_app.get(app, 0) + total
+    ranked = sorted(by_app.items(), key=lambda item: (-item[1], item[0]))
+    top = [(app or UNRECOGNISED, total) for app, total in ranked[:apps]]
+    rest = sum(total for _, total in ranked[apps:])
+    return PeriodFigures(
+        daily=[(day, by_day.get(day, 0)) for day in _days(first, last)],
+        apps=top + [("Others", rest)] if rest else top,
+    )
+
+
 def daily(rows: QuerySet[DailyDownloads], first: date, last: date) -> list[tuple[date, int]]:
     """Downloads per day from ``first`` to ``last`` (inclusive), days without any included as 0."""
-    totals = dict(
-        rows.filter(day__range=(first, last))
-        .values_list("day")
-        .annotate(total=Sum("count"))
-        .values_list("day", "total")
-        .order_by()
-    )
-    return [(day, totals.get(day, 0)) for day in _days(first, last)]
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
-
-
-UNRECOGNISED = "Unrecognised app"
+    return period_figures(rows, first, last).daily
 
 
 def top_apps(
     rows: QuerySet[DailyDownloads], first: date, last: date, limit: int = 10
 ) -> list[tuple[str, int]]:
     """The apps with most downloads from ``first`` to ``last``, most first; the rest added up as *Others*."""
-    totals = list(
-        rows.filter(day__range=(first, last))
-        .values_list("app")
-        .annotate(total=Sum("count"))
-        .values_list("app", "total")
-        .order_by("-total", "app")
-    )
-    top = [(app or UNRECOGNISED, total) for app, total in totals[:limit]]
-    rest = sum(total for _, total in totals[limit:])
-    return top + [("Others", rest)] if rest else top
+    return period_figures(rows, first, last, apps=limit).apps
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
 @dataclass
@@ -123,16 +140,16 @@ class EpisodeFigures:
     all_time: int = 0
 
 
-class FirstDaysEnd(Func):
-    """The first UTC day after a page's first ``days`` days (its day of first publication is day 1).
+class FirstPublishedDay(Func):
+    """The UTC day ``days`` days after the day of a page's first publication (``days=0``: that day).
 
     Written for each database in its own date arithmetic: Django's ``TruncDate`` and date-plus-interval
-    would call Python for every row on SQLite, which made a year of a thousand episodes take seconds."""
+    call Python for every row on SQLite."""
 
     output_field = DateField()
 
-    def __init__(self, days: int):
-        super().__init__(F("page__first_published_at"))
+    def __init__(self, first_published_at, days: int = 0):
+        super().__init__(first_published_at)
         self.days = days
 
     def as_sql(self, compiler, connection, **extra):  # PostgreSQL
@@ -144,44 +161,61 @@ class FirstDaysEnd(Func):
         return f"date({sql}, %s)", (*params, f"+{self.days} days")
 
 
+def _first_days(rows: QuerySet[DailyDownloads], days: int) -> Coalesce:
+    """A page's downloads in its first ``days`` days: a subquery per page that reads only those days'
+    rows through the (page, day) index, rather than a condition tested on every row of every day."""
+    went_live = OuterRef("first_published_at")
+    window = rows.filter(
+        page_id=OuterRef("pk"),
+        day__gte=FirstPublishedDay(went_live),
+        day__lt=FirstPublishedDay(went_live, days),
+    )
+    total = window.order_by().values("page_id").annotate(total=Sum("count")).values("total")
+    return Coalesce(Subquery(total), 0)
+
+
 def episode_figures(
     rows: QuerySet[DailyDownloads],
     since: date | None = None,
     listed: QuerySet | None = None,
 ) -> list[EpisodeFigures]:
     """Per page with downloads in ``rows`` (and per page of ``listed``, with none yet): downloads in its first
-    7 and 30 days, since ``since`` and in all. Two queries, in the order of the pages' tree (a show's
-    episodes together). ``rows`` decides whose downloads are added up, so a show filter goes there."""
-    windows = {
-        f"first_{days}_days": Sum("count", filter=Q(day__lt=FirstDaysEnd(days)), default=0)
-        for days in FIRST_DAYS
-    }
+    7 and 30 days (from its day of first publication, day 1, on), since ``since`` and in all. Two queries
+    whatever the number of pages, in the order of the pages' tree (a show's episodes together). ``rows``
+    decides whose downloads are added up, so a show filter goes there."""
     recent = Sum("count", filter=Q(day__gte=since), default=0) if since else Value(0)
     sums = {
-        row["page_id"]: row
-        for row in rows.order_by()
+        page_id: (all_time, recent_total, show_id)
+        for page_id, all_time, recent_total, show_id in rows.order_by()
         .values("page_id")
-        .annotate(**windows, since=recent, all_time=Sum("count", default=0), show=Max("show_id"))
+        .annotate(all_time=Sum("count", default=0), since=recent, show=Max("show_id"))
+        .values_list("page_id", "all_time", "since", "show")
     }
     pages = Page.objects.filter(pk__in=list(sums))
     if listed is not None:
         pages = pages | Page.objects.filter(pk__in=listed.values("pk"))
+    windows = {f"first_{days}_days": _first_days(rows, days) for days in FIRST_DAYS}
     # A page's show: the one its downloads were counted for (an interview names its show), else its parent.
     shows = {}
     for pk, path, title in ShowPage.objects.values_list("pk", "path", "title"):
         shows[pk] = shows[path] = title
     figures = []
-    for page_id, title, path, first_published_at in pages.order_by("path").values_list(
-        "pk", "title", "path", "first_published_at"
+    for page_id, title, path, first_published_at, first_7, first_30 in (
+        pages.annotate(**windows)
+        .order_by("path")
+        .values_list("pk", "title", "path", "first_published_at", *windows)
     ):
-        found = sums.get(page_id, {})
+        all_time, recent_total, show_id = sums.get(page_id, (0, 0, None))
         figures.append(
             EpisodeFigures(
                 page_id=page_id,
                 title=title,
-                show_title=shows.get(found.get("show")) or shows.get(path[: -Page.steplen], ""),
+                show_title=shows.get(show_id) or shows.get(path[: -Page.steplen], ""),
                 went_live=first_published_at.astimezone(UTC).date() if first_published_at else None,
-                **{key: found.get(key, 0) for key in (*windows, "since", "all_time")},
+                first_7_days=first_7,
+                first_30_days=first_30,
+                since=recent_total,
+                all_time=all_time,
             )
         )
     return figures

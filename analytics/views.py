@@ -174,14 +174,14 @@ class DownloadsReport(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        series = reporting.daily(self.rows, self.first_day, self.last_day)
+        period = reporting.period_figures(self.rows, self.first_day, self.last_day)
         scope = self.show.title if self.show else "all your shows"
         context.update(
             filters_form=self.filters_form,
             period=self.period,
             selected_show=self.show,
-            chart=bar_chart(series, f"Downloads per day, {scope}, last {self.period} days"),
-            apps=reporting.top_apps(self.rows, self.first_day, self.last_day),
+            chart=bar_chart(period.daily, f"Downloads per day, {scope}, last {self.period} days"),
+            apps=period.apps,
             first_day=self.first_day,
             last_day=self.last_day,
         )

@@ -72,14 +72,14 @@ def test_an_editor_reads_the_downloads_report(page, live_server, editor, catalog
     chart = page.get_by_role("img", name=re.compile("Downloads per day, all your shows, last 30 days"))
     expect(chart).to_be_visible()
     assert bars(page) == 30
-    expect(page.locator("figcaption")).to_contain_text("600 downloads from")  # 30 days x 2 apps x (2+4+3+6)
+    expect(page.locator("figcaption")).to_contain_text("900 downloads from")  # 30 days x 2 apps x (2+4+3+6)
     expect(page.locator("table.downloads-apps")).to_contain_text("Overcast")
     rows = page.locator("#listing-results tbody tr")
     expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text("Care at Home 2")  # most downloads first
 
-    page.get_by_label("Show").select_option(label="Deciding Together")
-    page.get_by_label("Chart").select_option(label="Last 90 days")
+    page.get_by_label("Show", exact=True).select_option(label="Deciding Together")
+    page.get_by_label("Chart", exact=True).select_option(label="Last 90 days")
     page.get_by_role("button", name="Show figures").click()
     expect(page).to_have_url(re.compile(r"period=90"))
     assert bars(page) == 90
@@ -120,7 +120,7 @@ def test_the_episode_panel(page, live_server, editor, catalogue):
     assert not violations, describe(violations)
 
     panel.get_by_role("link", name=re.compile("All downloads of Care at Home")).click()
-    expect(page.get_by_label("Show")).to_have_value(str(episode.get_parent().pk))
+    expect(page.get_by_label("Show", exact=True)).to_have_value(str(episode.get_parent().pk))
 
 
 def test_the_report_works_without_javascript(browser, live_server, editor, catalogue):
@@ -130,7 +130,7 @@ def test_the_report_works_without_javascript(browser, live_server, editor, catal
         sign_in(page)
         page.goto(URL)
         assert bars(page) == 30
-        page.get_by_label("Chart").select_option(label="Last 365 days")
+        page.get_by_label("Chart", exact=True).select_option(label="Last 365 days")
         page.get_by_role("button", name="Show figures").click()
         assert bars(page) == 365
         page.get_by_text("The figures as a table").click()
