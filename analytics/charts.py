@@ -39,6 +39,7 @@ class Tick:
 
     position: float
     text: str
+    anchor: str = "middle"  # the first and last day labels keep inside the chart
 
 
 @dataclass
@@ -140,6 +141,9 @@ def bar_chart(series: list[tuple[date, int]], title: str) -> BarChart:
         Tick(position=round(LEFT + (index + 0.5) * slot, 2), text=short_day(series[index][0]))
         for index in marks
     ]
+    chart.days[0].position, chart.days[0].anchor = LEFT, "start"
+    if len(chart.days) > 1:
+        chart.days[-1].position, chart.days[-1].anchor = WIDTH, "end"
     return chart
 
 
