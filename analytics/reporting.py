@@ -13,9 +13,11 @@ Visitors never reach the admin, so never see any.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
+from django.core.cache import cache
 from django.db.models import DateField, Func, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from wagtail.models import Page
@@ -51,17 +53,60 @@ def visible_shows(user) -> QuerySet[ShowPage]:
     return shows.filter(pk__in=editable_pages(user).values("pk"))
 
 
-def downloads_for(user) -> QuerySet[DailyDownloads]:
-    """The daily rows ``user`` may see: those of their shows, and of the show-less pages they may edit."""
+@dataclass
+class Scope:
+    """The daily rows a user may see, and a name for that set of rows that users who see the same share
+    (the key of the settled figures in the cache)."""
+
+    rows: QuerySet[DailyDownloads]
+    key: str
+
+
+def scope_for(user) -> Scope:
+    """The rows of the shows ``user`` may see, and of the show-less pages they may edit."""
     rows = DailyDownloads.objects.all()
     if user.is_active and user.is_superuser:
-        return rows
+        return Scope(rows, "all")
     # Both as plain lists of ids, found by two small queries: a filter made of the permission subqueries
     # would be evaluated for each of a million rows.
     shows = list(visible_shows(user).values_list("pk", flat=True))
     showless = DailyDownloads.objects.filter(show__isnull=True).values("page_id")
     pages = list(editable_pages(user).filter(pk__in=showless).values_list("pk", flat=True))
-    return rows.filter(Q(show_id__in=shows) | Q(page_id__in=pages))
+    key = hashlib.sha256(repr((sorted(shows), sorted(pages))).encode()).hexdigest()[:16]
+    return Scope(rows.filter(Q(show_id__in=shows) | Q(page_id__in=pages)), key)
+
+
+def downloads_for(user) -> QuerySet[DailyDownloads]:
+    """The daily rows ``user`` may see (``scope_for``)."""
+    return scope_for(user).rows
+
+
+# ------------------------------------------------------------------------------------------ settled days
+
+SETTLED_AFTER = 2  # days: today's figures grow, and yesterday's may (counting that aggregates on a schedule)
+
+
+def settled_until() -> date:
+    """The last day whose figures no longer change: the day before yesterday."""
+    return today() - timedelta(days=SETTLED_AFTER)
+
+
+def _settled(key: str | None, compute):
+    """``compute()`` over settled days, kept in the cache for the day when ``key`` names it (the report),
+    so that a year of them is read once a day rather than at every request; computed afresh without a key
+    (the command) or when the cache has lost it. A new day makes new keys, so a figure is at most a day old
+    should rows of a settled day change after all (a late correction)."""
+    if key is None:
+        return compute()
+    full_key = f"analytics:reports:{key}:{settled_until().isoformat()}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, SETTLED_CACHE_SECONDS)
+    return value
+
+
+SETTLED_CACHE_SECONDS = 26 * 3600  # a day and a margin; the key changes at midnight (UTC) anyway
 
 
 def may_see_page(user, page: Page) -> bool:
@@ -88,17 +133,29 @@ class PeriodFigures:
     apps: list[tuple[str, int]]  # the apps with most downloads, most first; the rest as "Others"
 
 
-def period_figures(rows: QuerySet[DailyDownloads], first: date, last: date, apps: int = 10) -> PeriodFigures:
+def _by_day_and_app(rows: QuerySet[DailyDownloads], first: date, last: date) -> list[tuple[date, str, int]]:
+    return list(
+        rows.filter(day__range=(first, last)).values_list("day", "app").annotate(Sum("count")).order_by()
+    )
+
+
+def period_figures(
+    rows: QuerySet[DailyDownloads], first: date, last: date, apps: int = 10, cache_key: str | None = None
+) -> PeriodFigures:
     """Downloads per day and the top apps from ``first`` to ``last`` (inclusive), from one query grouped by
-    day and app (a year is at most a few thousand groups): the rows are read once for both."""
+    day and app (a year is at most a few thousand groups): the rows are read once for both. With a
+    ``cache_key``, the settled days come from the cache (``_settled``) and only the last two are read."""
+    settled = settled_until()
+    if cache_key is None or first > settled:
+        groups = _by_day_and_app(rows, first, last)
+    else:
+        end = min(last, settled)
+        groups = _settled(f"{cache_key}:days:{first}:{end}", lambda: _by_day_and_app(rows, first, end))
+        if last > settled:
+            groups = groups + _by_day_and_app(rows, settled + timedelta(days=1), last)
     by_day: dict[date, int] = {}
     by_app: dict[str, int] = {}
-    for day, app, total in (
-        rows.filter(day__range=(first, last))
-        .values_list("day", "app")
-        .annotate(total=Sum("count"))
-        .order_by()
-    ):
+    for day, app, total in groups:
         by_day[day] = by_day.get(day, 0) + total
         by_app[app] = by_app.get(app, 0) + total
     ranked = sorted(by_app.items(), key=lambda item: (-item[1], item[0]))
@@ -178,19 +235,37 @@ def episode_figures(
     rows: QuerySet[DailyDownloads],
     since: date | None = None,
     listed: QuerySet | None = None,
+    cache_key: str | None = None,
 ) -> list[EpisodeFigures]:
     """Per page with downloads in ``rows`` (and per page of ``listed``, with none yet): downloads in its first
     7 and 30 days (from its day of first publication, day 1, on), since ``since`` and in all. Two queries
     whatever the number of pages, in the order of the pages' tree (a show's episodes together). ``rows``
-    decides whose downloads are added up, so a show filter goes there."""
-    recent = Sum("count", filter=Q(day__gte=since), default=0) if since else Value(0)
-    sums = {
-        page_id: (all_time, recent_total, show_id)
-        for page_id, all_time, recent_total, show_id in rows.order_by()
-        .values("page_id")
-        .annotate(all_time=Sum("count", default=0), since=recent, show=Max("show_id"))
-        .values_list("page_id", "all_time", "since", "show")
-    }
+    decides whose downloads are added up, so a show filter goes there. With a ``cache_key`` (and no
+    ``since``), the all-time sums of the settled days come from the cache (``_settled``)."""
+
+    def per_page(rows):
+        recent = Sum("count", filter=Q(day__gte=since), default=0) if since else Value(0)
+        return list(
+            rows.order_by()
+            .values("page_id")
+            .annotate(all_time=Sum("count", default=0), since=recent, show=Max("show_id"))
+            .values_list("page_id", "all_time", "since", "show")
+        )
+
+    if cache_key is None or since is not None:
+        found = per_page(rows)
+    else:
+        settled = settled_until()
+        found = _settled(f"{cache_key}:pages", lambda: per_page(rows.filter(day__lte=settled)))
+        found = found + per_page(rows.filter(day__gt=settled))
+    sums: dict[int, tuple[int, int, int | None]] = {}
+    for page_id, all_time, recent_total, show_id in found:
+        before = sums.get(page_id, (0, 0, None))
+        sums[page_id] = (
+            before[0] + all_time,
+            before[1] + recent_total,
+            max(show_id or 0, before[2] or 0) or None,
+        )
     pages = Page.objects.filter(pk__in=list(sums))
     if listed is not None:
         pages = pages | Page.objects.filter(pk__in=listed.values("pk"))

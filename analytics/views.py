@@ -121,9 +121,17 @@ class DownloadsReport(ReportView):
         return self.last_day - timedelta(days=self.period - 1)
 
     @cached_property
+    def scope(self) -> reporting.Scope:
+        return reporting.scope_for(self.request.user)
+
+    @cached_property
     def rows(self):
-        rows = reporting.downloads_for(self.request.user)
-        return rows.filter(show=self.show) if self.show else rows
+        return self.scope.rows.filter(show=self.show) if self.show else self.scope.rows
+
+    @cached_property
+    def cache_key(self) -> str:
+        """Names the rows shown: the user's scope and the show chosen."""
+        return f"{self.scope.key}:{self.show.pk if self.show else 'all'}"
 
     @property
     def export_headings(self):
@@ -156,7 +164,8 @@ class DownloadsReport(ReportView):
     def get_queryset(self):
         shows = [self.show] if self.show else list(self.filters_form.fields["show"].queryset)
         # No column for the chart's period: it would cost a condition on every row of the all-time sum.
-        figures = reporting.episode_figures(self.rows, listed=reporting.live_episodes(shows))
+        listed = reporting.live_episodes(shows)
+        figures = reporting.episode_figures(self.rows, listed=listed, cache_key=self.cache_key)
         return self.order_queryset(figures)
 
     def order_queryset(self, figures):
@@ -185,7 +194,7 @@ class DownloadsReport(ReportView):
                 for row in context["object_list"]
             ),
         )
-        period = reporting.period_figures(self.rows, self.first_day, self.last_day)
+        period = reporting.period_figures(self.rows, self.first_day, self.last_day, cache_key=self.cache_key)
         scope = self.show.title if self.show else "all your shows"
         context.update(
             filters_form=self.filters_form,

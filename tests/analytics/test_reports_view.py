@@ -12,13 +12,14 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import GroupPagePermission
 
 from analytics.factories import DailyDownloadsFactory
-from analytics.reporting import today
+from analytics.reporting import settled_until, today
 from episodes.factories import EpisodePageFactory, ShowPageFactory
 from tests.analytics.reports import went_live
 
@@ -212,6 +213,7 @@ def test_query_count_does_not_grow_with_episodes(client, home_page, export):
         DailyDownloadsFactory._meta.model.objects.bulk_create(rows)
         made = total
         params = {"export": export} if export else {}
+        cache.clear()  # the settled days' figures are read afresh each time (test_settled_days_...)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(URL, params)
             if export:
@@ -219,3 +221,23 @@ def test_query_count_does_not_grow_with_episodes(client, home_page, export):
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_settled_days_are_read_once_a_day_and_today_at_every_request(client, editor, shows):
+    """The days before yesterday are kept in the cache by the first request of the day: the second request
+    reads only yesterday's and today's rows, and still shows a download counted in between."""
+    show, episode = shows["Deciding Together"]
+    first = client.get(URL)
+    DailyDownloadsFactory(page=episode, show=show, day=today(), count=100, app="Castro")
+
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(URL)
+
+    assert second.context["chart"].total == first.context["chart"].total + 100
+    assert [row.all_time for row in second.context["object_list"]] == [133, 55]  # re-sorted: most first
+    assert ("Castro", 100) in second.context["apps"]
+    scans = [query["sql"] for query in queries.captured_queries if "analytics_dailydownloads" in query["sql"]]
+    # Each read of the rows is of the days after the settled ones, or per episode through its first days
+    # (the subquery U0), or the scope's few show-less pages: none reads the whole table again.
+    recent = (settled_until().isoformat(), (today() - timedelta(days=1)).isoformat())
+    assert scans and all(any(marker in sql for marker in (*recent, "U0", "IS NULL")) for sql in scans), scans
