@@ -193,7 +193,7 @@ class EpisodeFigures:
     went_live: date | None  # the UTC day of its first publication: its first day counts as day 1
     first_7_days: int = 0
     first_30_days: int = 0
-    since: int = 0  # from the report's period start, or the command's --since, to today
+    since: int = 0  # from the command's --since on
     all_time: int = 0
 
 

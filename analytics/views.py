@@ -82,7 +82,7 @@ class EpisodeColumn(PlainColumn):
 
 class DownloadsReport(ReportView):
     """Daily downloads over 30, 90 or 365 days with a show filter, the top apps, and a table of episodes
-    (first 7 days, first 30 days, the chart's period, all time), sortable and exported as CSV or XLSX."""
+    (first 7 days, first 30 days, all time), sortable and exported as CSV or XLSX."""
 
     page_title = "Downloads"
     header_icon = "download"
