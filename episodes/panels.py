@@ -1,3 +1,4 @@
+from wagtail import hooks
 from wagtail.admin.panels import Panel
 
 from .directory_checks import episode_problems, show_problems
@@ -46,3 +47,35 @@ class DeliveryStatusPanel(Panel):
             context.update(status_context(getattr(self.instance, "audio", None)))
             context["can_retry"] = self.request.user.has_perm("episodes.change_audiofile")
             return context
+
+
+DOWNLOADS_PANEL_HOOK = "episode_downloads_panel"
+
+
+class HookPanel(Panel):
+    """A place on the edit form that another app fills through a Wagtail hook, so that this app need not
+    import it: the analytics app's downloads chart registers under ``DOWNLOADS_PANEL_HOOK``. Each function
+    registered gets the page and the request and returns HTML, or None to add nothing; the panel is left
+    out when nothing is added (a page not saved yet, a user who may not see the figures, no such app)."""
+
+    def __init__(self, hook_name: str, *args, **kwargs):
+        self.hook_name = hook_name
+        super().__init__(*args, **kwargs)
+
+    def clone_kwargs(self):
+        return {**super().clone_kwargs(), "hook_name": self.hook_name}
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "episodes/panels/hooked.html"
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.parts = []
+            if self.instance is not None and self.instance.pk and self.request is not None:
+                for hook in hooks.get_hooks(self.panel.hook_name):
+                    html = hook(self.instance, self.request)
+                    if html:
+                        self.parts.append(html)
+
+        def is_shown(self):
+            return bool(self.parts) and super().is_shown()

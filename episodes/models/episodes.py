@@ -19,7 +19,13 @@ from wagtail.search import index
 from ..blocks import RelatedContentBlock
 from ..fields import MillisecondsField
 from ..licences import EPISODE_LICENCE_CHOICES, effective_licence
-from ..panels import DeliveryStatusPanel, DirectoryChecksPanel, TranscriptStatusPanel
+from ..panels import (
+    DOWNLOADS_PANEL_HOOK,
+    DeliveryStatusPanel,
+    DirectoryChecksPanel,
+    HookPanel,
+    TranscriptStatusPanel,
+)
 from ..seo import SeoMixin, audio_object_ld, iso_duration, people_ld
 from .pages import PagePerson, language_validator, new_guid
 from .shows import ShowPage
@@ -119,6 +125,7 @@ class EpisodePage(SeoMixin, Page):
         FieldPanel("audio"),
         DeliveryStatusPanel(heading="File for listeners"),
         TranscriptStatusPanel(heading="Transcript"),
+        HookPanel(DOWNLOADS_PANEL_HOOK, heading="Downloads"),
         FieldPanel("summary"),
         FieldPanel("show_notes"),
         MultiFieldPanel(

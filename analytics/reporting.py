@@ -1,0 +1,307 @@
+"""What the download reports read: the figures a user may see, per day, per app and per episode.
+
+Everything here reads ``DailyDownloads`` only, so that it does not matter how the rows were written (at
+once by the audio view, or later by a scheduled aggregation of raw events). Each answer is one aggregate
+query whatever the number of episodes or days: the report of a thousand episodes over a year costs what the
+report of ten costs (``tests/analytics/test_reports_queries.py``, ``bench/reports.py``).
+
+Who sees what: there are no per-show roles, so Wagtail's page permissions decide. A user sees a show's
+figures when they may edit pages under it (the Editors' and Moderators' permissions on the home page reach
+every show); the figures of an interview that belongs to no show, when they may edit that interview.
+Visitors never reach the admin, so never see any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+from django.core.cache import cache
+from django.db.models import DateField, Func, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from episodes.models import EpisodePage, InterviewPage, ShowPage
+
+from .counting import now, utc_day
+from .models import DailyDownloads
+
+PERIODS = (30, 90, 365)  # the spans the report's chart offers, in days
+FIRST_DAYS = (7, 30)  # how podcasters compare episodes: downloads in the first week and month
+
+
+def today() -> date:
+    """The UTC day counting is on (the same clock, so that tests crossing midnight agree with it)."""
+    return utc_day(now())
+
+
+# ------------------------------------------------------------------------------------------ who sees what
+
+
+def editable_pages(user) -> QuerySet:
+    """The pages ``user`` may edit, by Wagtail's page permissions (an owner's own pages included)."""
+    return PagePermissionPolicy().instances_user_has_any_permission_for(user, ["change"])
+
+
+def visible_shows(user) -> QuerySet[ShowPage]:
+    """The shows whose figures ``user`` may see, by title."""
+    shows = ShowPage.objects.order_by("title")
+    if user.is_active and user.is_superuser:
+        return shows
+    return shows.filter(pk__in=editable_pages(user).values("pk"))
+
+
+@dataclass
+class Scope:
+    """The daily rows a user may see, and a name for that set of rows that users who see the same share
+    (the key of the settled figures in the cache)."""
+
+    rows: QuerySet[DailyDownloads]
+    key: str
+
+
+def scope_for(user) -> Scope:
+    """The rows of the shows ``user`` may see, and of the show-less pages they may edit."""
+    rows = DailyDownloads.objects.all()
+    if user.is_active and user.is_superuser:
+        return Scope(rows, "all")
+    # Both as plain lists of ids, found by two small queries: a filter made of the permission subqueries
+    # would be evaluated for each of a million rows.
+    shows = list(visible_shows(user).values_list("pk", flat=True))
+    showless = DailyDownloads.objects.filter(show__isnull=True).values("page_id")
+    pages = list(editable_pages(user).filter(pk__in=showless).values_list("pk", flat=True))
+    key = hashlib.sha256(repr((sorted(shows), sorted(pages))).encode()).hexdigest()[:16]
+    return Scope(rows.filter(Q(show_id__in=shows) | Q(page_id__in=pages)), key)
+
+
+def downloads_for(user) -> QuerySet[DailyDownloads]:
+    """The daily rows ``user`` may see (``scope_for``)."""
+    return scope_for(user).rows
+
+
+# ------------------------------------------------------------------------------------------ settled days
+
+SETTLED_AFTER = 2  # days: today's figures grow, and yesterday's may (counting that aggregates on a schedule)
+
+
+def settled_until() -> date:
+    """The last day whose figures no longer change: the day before yesterday."""
+    return today() - timedelta(days=SETTLED_AFTER)
+
+
+def _settled(key: str | None, compute):
+    """``compute()`` over settled days, kept in the cache for the day when ``key`` names it (the report),
+    so that a year of them is read once a day rather than at every request; computed afresh without a key
+    (the command) or when the cache has lost it. A new day makes new keys, so a figure is at most a day old
+    should rows of a settled day change after all (a late correction)."""
+    if key is None:
+        return compute()
+    full_key = f"analytics:reports:{key}:{settled_until().isoformat()}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, SETTLED_CACHE_SECONDS)
+    return value
+
+
+SETTLED_CACHE_SECONDS = 26 * 3600  # a day and a margin; the key changes at midnight (UTC) anyway
+
+
+def may_see_page(user, page: Page) -> bool:
+    """Whether ``user`` may see the figures of ``page`` (an episode's edit page asks)."""
+    return bool(user.is_active and page.permissions_for_user(user).can_edit())
+
+
+def may_see_reports(user) -> bool:
+    """Whether the *Downloads* report has anything ``user`` may see (its menu item and its view ask)."""
+    if not user.is_active:
+        return False
+    return user.is_superuser or PagePermissionPolicy().user_has_any_permission(user, ["change", "add"])
+
+
+# ------------------------------------------------------------------------------------------ the figures
+
+
+UNRECOGNISED = "Unrecognised app"
+
+
+@dataclass
+class PeriodFigures:
+    daily: list[tuple[date, int]]  # every day of the period, days without downloads as 0
+    apps: list[tuple[str, int]]  # the apps with most downloads, most first; the rest as "Others"
+
+
+def _by_day_and_app(rows: QuerySet[DailyDownloads], first: date, last: date) -> list[tuple[date, str, int]]:
+    return list(
+        rows.filter(day__range=(first, last)).values_list("day", "app").annotate(Sum("count")).order_by()
+    )
+
+
+def period_figures(
+    rows: QuerySet[DailyDownloads], first: date, last: date, apps: int = 10, cache_key: str | None = None
+) -> PeriodFigures:
+    """Downloads per day and the top apps from ``first`` to ``last`` (inclusive), from one query grouped by
+    day and app (a year is at most a few thousand groups): the rows are read once for both. With a
+    ``cache_key``, the settled days come from the cache (``_settled``) and only the last two are read."""
+    settled = settled_until()
+    if cache_key is None or first > settled:
+        groups = _by_day_and_app(rows, first, last)
+    else:
+        end = min(last, settled)
+        groups = _settled(f"{cache_key}:days:{first}:{end}", lambda: _by_day_and_app(rows, first, end))
+        if last > settled:
+            groups = groups + _by_day_and_app(rows, settled + timedelta(days=1), last)
+    by_day: dict[date, int] = {}
+    by_app: dict[str, int] = {}
+    for day, app, total in groups:
+        by_day[day] = by_day.get(day, 0) + total
+        by_app[app] = by_app.get(app, 0) + total
+    ranked = sorted(by_app.items(), key=lambda item: (-item[1], item[0]))
+    top = [(app or UNRECOGNISED, total) for app, total in ranked[:apps]]
+    rest = sum(total for _, total in ranked[apps:])
+    return PeriodFigures(
+        daily=[(day, by_day.get(day, 0)) for day in _days(first, last)],
+        apps=top + [("Others", rest)] if rest else top,
+    )
+
+
+def daily(rows: QuerySet[DailyDownloads], first: date, last: date) -> list[tuple[date, int]]:
+    """Downloads per day from ``first`` to ``last`` (inclusive), days without any included as 0."""
+    return period_figures(rows, first, last).daily
+
+
+def top_apps(
+    rows: QuerySet[DailyDownloads], first: date, last: date, limit: int = 10
+) -> list[tuple[str, int]]:
+    """The apps with most downloads from ``first`` to ``last``, most first; the rest added up as *Others*."""
+    return period_figures(rows, first, last, apps=limit).apps
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+@dataclass
+class EpisodeFigures:
+    """One row of the per-episode table (and of its CSV and XLSX export, and of ``manage.py downloads``)."""
+
+    page_id: int
+    title: str
+    show_title: str
+    went_live: date | None  # the UTC day of its first publication: its first day counts as day 1
+    first_7_days: int = 0
+    first_30_days: int = 0
+    since: int = 0  # from the command's --since on
+    all_time: int = 0
+
+
+class FirstPublishedDay(Func):
+    """The UTC day ``days`` days after the day of a page's first publication (``days=0``: that day).
+
+    Written for each database in its own date arithmetic: Django's ``TruncDate`` and date-plus-interval
+    call Python for every row on SQLite."""
+
+    output_field = DateField()
+
+    def __init__(self, first_published_at, days: int = 0):
+        super().__init__(first_published_at)
+        self.days = days
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((({sql}) AT TIME ZONE 'UTC')::date + %s)", (*params, self.days)
+
+    def as_sqlite(self, compiler, connection, **extra):  # the datetime is stored as UTC text
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, %s)", (*params, f"+{self.days} days")
+
+
+def _first_days(rows: QuerySet[DailyDownloads], days: int) -> Coalesce:
+    """A page's downloads in its first ``days`` days: a subquery per page that reads only those days'
+    rows through the (page, day) index, rather than a condition tested on every row of every day."""
+    went_live = OuterRef("first_published_at")
+    window = rows.filter(
+        page_id=OuterRef("pk"),
+        day__gte=FirstPublishedDay(went_live),
+        day__lt=FirstPublishedDay(went_live, days),
+    )
+    total = window.order_by().values("page_id").annotate(total=Sum("count")).values("total")
+    return Coalesce(Subquery(total), 0)
+
+
+def episode_figures(
+    rows: QuerySet[DailyDownloads],
+    since: date | None = None,
+    listed: QuerySet | None = None,
+    cache_key: str | None = None,
+) -> list[EpisodeFigures]:
+    """Per page with downloads in ``rows`` (and per page of ``listed``, with none yet): downloads in its first
+    7 and 30 days (from its day of first publication, day 1, on), since ``since`` and in all. Two queries
+    whatever the number of pages, in the order of the pages' tree (a show's episodes together). ``rows``
+    decides whose downloads are added up, so a show filter goes there. With a ``cache_key`` (and no
+    ``since``), the all-time sums of the settled days come from the cache (``_settled``)."""
+
+    def per_page(rows):
+        recent = Sum("count", filter=Q(day__gte=since), default=0) if since else Value(0)
+        return list(
+            rows.order_by()
+            .values("page_id")
+            .annotate(all_time=Sum("count", default=0), since=recent, show=Max("show_id"))
+            .values_list("page_id", "all_time", "since", "show")
+        )
+
+    if cache_key is None or since is not None:
+        found = per_page(rows)
+    else:
+        settled = settled_until()
+        found = _settled(f"{cache_key}:pages", lambda: per_page(rows.filter(day__lte=settled)))
+        found = found + per_page(rows.filter(day__gt=settled))
+    sums: dict[int, tuple[int, int, int | None]] = {}
+    for page_id, all_time, recent_total, show_id in found:
+        before = sums.get(page_id, (0, 0, None))
+        sums[page_id] = (
+            before[0] + all_time,
+            before[1] + recent_total,
+            max(show_id or 0, before[2] or 0) or None,
+        )
+    pages = Page.objects.filter(pk__in=list(sums))
+    if listed is not None:
+        pages = pages | Page.objects.filter(pk__in=listed.values("pk"))
+    windows = {f"first_{days}_days": _first_days(rows, days) for days in FIRST_DAYS}
+    # A page's show: the one its downloads were counted for (an interview names its show), else its parent.
+    shows = {}
+    for pk, path, title in ShowPage.objects.values_list("pk", "path", "title"):
+        shows[pk] = shows[path] = title
+    figures = []
+    for page_id, title, path, first_published_at, first_7, first_30 in (
+        pages.annotate(**windows)
+        .order_by("path")
+        .values_list("pk", "title", "path", "first_published_at", *windows)
+    ):
+        all_time, recent_total, show_id = sums.get(page_id, (0, 0, None))
+        figures.append(
+            EpisodeFigures(
+                page_id=page_id,
+                title=title,
+                show_title=shows.get(show_id) or shows.get(path[: -Page.steplen], ""),
+                went_live=first_published_at.astimezone(UTC).date() if first_published_at else None,
+                first_7_days=first_7,
+                first_30_days=first_30,
+                since=recent_total,
+                all_time=all_time,
+            )
+        )
+    return figures
+
+
+def live_episodes(shows: QuerySet[ShowPage] | list[ShowPage]) -> QuerySet:
+    """The live episodes of ``shows`` and the live interviews that name one of them: listed in the table
+    even before their first download."""
+    under = Q(pk__in=[])
+    for show in shows:
+        under |= Q(path__startswith=show.path, depth=show.depth + 1)
+    episodes = EpisodePage.objects.live().filter(under).values("pk")
+    interviews = InterviewPage.objects.live().filter(show__in=[show.pk for show in shows]).values("pk")
+    return Page.objects.filter(Q(pk__in=episodes) | Q(pk__in=interviews))
