@@ -9,7 +9,7 @@ import feedparser
 import pytest
 from django.urls import reverse
 
-from analytics.counting import prune
+from analytics.counting import aggregate, prune
 from analytics.models import DailyDownloads, DailySalt, ListenerDay
 from tests.analytics import clock
 from tests.analytics.conftest import Listener, downloads
@@ -61,6 +61,7 @@ def test_pruning_deletes_past_days_listeners_and_salts_and_keeps_the_counts(clie
     Listener(client, address="198.51.100.99").get(audio.url, "bytes=0-100")
     clock.set_to(datetime(2026, 12, 7, 1, tzinfo=UTC))
     Listener(client).get(audio.url)
+    aggregate()
     assert ListenerDay.objects.count() == 3 and DailySalt.objects.count() == 2
 
     prune()
