@@ -71,9 +71,14 @@ def test_pruning_deletes_past_days_listeners_and_salts_and_keeps_the_counts(clie
     assert downloads(episode) == 2 and DailyDownloads.objects.count() == 2
 
 
-def test_pruning_is_a_scheduled_job(settings):
-    """Listed for ``manage.py scheduler`` (hourly: a past day's rows go within an hour of midnight UTC)."""
+def test_aggregating_and_pruning_are_scheduled_jobs(settings):
+    """Listed for ``manage.py scheduler``: aggregating every round (a download shows within a round),
+    pruning hourly (a past day's rows go within an hour of midnight UTC)."""
     from django.utils.module_loading import import_string
 
-    [(path, every)] = [job for job in settings.SCHEDULED_JOBS if job[0].startswith("analytics.")]
-    assert import_string(path) is prune and every == 60 * 60
+    jobs = [
+        (import_string(path), every)
+        for path, every in settings.SCHEDULED_JOBS
+        if path.startswith("analytics.")
+    ]
+    assert jobs == [(aggregate, 0), (prune, 60 * 60)]
