@@ -87,9 +87,16 @@ class DownloadEvent(models.Model):
 
     day = models.DateField(help_text="The request's UTC day: the download counts for it, however late.")
     listener = models.CharField(max_length=32, help_text="Keyed hash of address and User-Agent.")
-    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    # No index but the primary key's: the table holds a round's requests at most, and every index would be
+    # one more B-tree each request's INSERT writes.
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", db_index=False)
     show = models.ForeignKey(
-        "episodes.ShowPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "episodes.ShowPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     app = models.CharField(max_length=100, blank=True)
     file = models.CharField(max_length=24, help_text="'a<pk>' for a master, 'r<pk>' for a rendition.")
