@@ -162,6 +162,9 @@ def record(
         cursor.execute(_insert_sql(fast_commit=connection.vendor == "postgresql"), values)
 
 
+_COLUMNS = ("day", "listener", "page", "show", "app", "file", "minute", "first_byte", "end_byte", "at")
+
+
 @lru_cache(maxsize=2)
 def _insert_sql(fast_commit: bool) -> str:
     """The event's INSERT. On PostgreSQL its commit does not wait for the WAL to reach the disk
@@ -172,14 +175,19 @@ def _insert_sql(fast_commit: bool) -> str:
     write of the site is affected. SQLite in WAL mode with ``synchronous=NORMAL`` (our settings) does not
     flush at commit anyway."""
     table = connection.ops.quote_name(DownloadEvent._meta.db_table)
-    columns = ["day", "listener", "page_id", "show_id", "app", "file", "minute", "first_byte", "end_byte"]
-    names = ", ".join(connection.ops.quote_name(column) for column in [*columns, "at"])
-    values = ", ".join(["%s"] * (len(columns) + 1))
+    fields = [DownloadEvent._meta.get_field(name) for name in _COLUMNS]
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     if fast_commit:
+        # Typed, as a SELECT list's parameters are text to the server otherwise (server-side binding).
+        typed = ", ".join(
+            f"%s::{field.rel_db_type(connection) if field.is_relation else field.db_type(connection)}"
+            for field in fields
+        )
         return (
-            f"INSERT INTO {table} ({names}) SELECT {values} "  # noqa: S608 (names from the model; values bound)
+            f"INSERT INTO {table} ({names}) SELECT {typed} "  # noqa: S608 (names from the model; values bound)
             "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
         )
+    values = ", ".join(["%s"] * len(fields))
     return f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608 (names from the model)
 
 
