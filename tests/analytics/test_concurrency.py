@@ -1,7 +1,9 @@
-"""Concurrent requests neither lose nor double a count: real threads, each with its own database
-connection, through the audio view, on the suite's database (SQLite, and PostgreSQL on the PostgreSQL
-pass; see docs/testing.md). Transactional, so that the threads see the rows; ``serialized_rollback`` puts
-back the site and home page the flush after each test removes."""
+"""Concurrent requests, and concurrent aggregators (schedulers on several machines), neither lose nor
+double a count: real threads, each with its own database connection, through the audio view and
+``aggregate``, on the suite's database (SQLite, and PostgreSQL on the PostgreSQL pass; see
+docs/testing.md). Transactional, so that the threads see the rows (and the requests take the production
+path: their own commit); ``serialized_rollback`` puts back the site and home page the flush after each
+test removes."""
 
 from __future__ import annotations
 
