@@ -18,8 +18,10 @@ of the day that is not a probe counts at redirect time. In ``x-accel-redirect`` 
 header says what nginx sends.
 
 Counting never fails or holds up a download: any error is logged (without the address, which no query
-carries) and the audio is served anyway. Counts are written with row locks and atomic increments, so that
-concurrent requests neither lose nor double a count, on PostgreSQL and on SQLite.
+carries) and the audio is served anyway. The request only appends one row to the pending events (a single
+INSERT: no read, no lock); the scheduler's ``aggregate`` job applies the rules above to them within a round
+(``analytics.aggregating``), with row locks and atomic increments, so that concurrent requests and
+concurrent schedulers neither lose nor double a count, on PostgreSQL and on SQLite.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -39,20 +42,16 @@ from wagtail.models import Page
 from episodes.models import AudioFile, EpisodePage, InterviewPage, ShowPage
 from episodes.serving import RangeNotSatisfiable, parse_range
 
+from .aggregating import aggregate, pending_since  # noqa: F401 (the counting's API: reports, tests)
 from .listeners import client_address, forget_salts, forget_salts_in_memory, listener
-from .models import DailyDownloads, ListenerDay
-from .ranges import PROBE_BYTES, bytes_for_a_minute, heard, merge
+from .models import DownloadEvent, ListenerDay
+from .ranges import PROBE_BYTES, bytes_for_a_minute
 from .useragents import clean, identify
 
 logger = logging.getLogger(__name__)
 
 PAGE_SECONDS = 30  # an episode published or unpublished a moment ago may count for its audio this late
 _pages: dict[int, tuple[float, tuple[int, int | None] | None]] = {}
-# Listeners already counted today for a page, so that their later requests (a player fetching the rest of
-# the episode in ranges) cost no query. Per process; another process learns it from the listener's row.
-_counted: set[tuple[str, int]] = set()
-_counted_day: list[date | None] = [None]
-_MAX_REMEMBERED = 200_000
 
 
 def now() -> datetime:
@@ -148,66 +147,65 @@ def record(
     served,
     byte_range: tuple[int, int] | None,
     app: str,
-) -> bool:
-    """Add the bytes sent to the listener's day; count the download once they reach a minute. True when
-    this request is the one that counted. ``byte_range`` None: the bytes are not known (redirect mode), so
-    the request counts at once."""
-    page_id, show_id = page
-    memo = (who, page_id)
-    if _counted_day[0] == day and memo in _counted:
-        return False
-    where = {"day": day, "listener": who, "page_id": page_id}
-    with transaction.atomic():
-        # Made if missing, then locked: concurrent requests of one listener wait for each other here.
-        ListenerDay.objects.bulk_create([ListenerDay(**where)], ignore_conflicts=True)
-        state = ListenerDay.objects.select_for_update().get(**where)
-        if state.counted:
-            _remember(day, memo)
-            return False
-        counted = byte_range is None or _add_range(state.ranges, served, byte_range)
-        state.counted = counted
-        state.save(update_fields=["ranges", "counted"])
-        if counted:
-            row = {"day": day, "page_id": page_id, "app": app}
-            made = DailyDownloads(**row, show_id=show_id)
-            DailyDownloads.objects.bulk_create([made], ignore_conflicts=True)
-            DailyDownloads.objects.filter(**row).update(count=F("count") + 1)
-    if counted:
-        _remember(day, memo)
-    return counted
-
-
-def _add_range(files: dict, served, byte_range: tuple[int, int]) -> bool:
-    """Add the range to the listener's ``{file key: {"minute": bytes, "sent": intervals}}``; True once the
-    files' distinct bytes add up to a minute of audio."""
+) -> None:
+    """Append the request to the pending events: one INSERT, no read and no lock, so that counting costs a
+    download almost nothing; ``aggregate`` applies the rules. ``byte_range`` None: the bytes are not known
+    (redirect mode), so the event counts at once."""
+    first, end = (None, None) if byte_range is None else (byte_range[0], byte_range[1] + 1)
     minute = bytes_for_a_minute(served.size or 0, served.duration_ms or 0, served.bitrate)
-    entry = files.setdefault(file_key(served), {"minute": minute, "sent": []})
-    entry["sent"] = merge(entry["sent"], byte_range[0], byte_range[1] + 1)
-    return heard({k: v["sent"] for k, v in files.items()}, {k: v["minute"] for k, v in files.items()}) >= 1
+    values = (day, who, page[0], page[1], app, file_key(served), minute, first, end, now())
+    if connection.in_atomic_block:  # a caller's transaction (the tests'): no commit of ours to tune
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_insert_sql(fast_commit=False), values)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(fast_commit=connection.vendor == "postgresql"), values)
 
 
-def _remember(day: date, memo: tuple[str, int]) -> None:
-    if _counted_day[0] != day or len(_counted) > _MAX_REMEMBERED:
-        _counted.clear()
-        _counted_day[0] = day
-    _counted.add(memo)
+_COLUMNS = ("day", "listener", "page", "show", "app", "file", "minute", "first_byte", "end_byte", "at")
+
+
+@lru_cache(maxsize=2)
+def _insert_sql(fast_commit: bool) -> str:
+    """The event's INSERT. On PostgreSQL its commit does not wait for the WAL to reach the disk
+    (``synchronous_commit`` off for this one statement's own transaction, through ``set_config(...,
+    true)`` in the statement, so that it stays one round trip): that flush was more than half of what
+    counting cost a download (docs/performance.md). A crash of the database server (not of a web process)
+    may lose the events of its last fraction of a second; nothing is ever counted twice, and no other
+    write of the site is affected. SQLite in WAL mode with ``synchronous=NORMAL`` (our settings) does not
+    flush at commit anyway."""
+    table = connection.ops.quote_name(DownloadEvent._meta.db_table)
+    fields = [DownloadEvent._meta.get_field(name) for name in _COLUMNS]
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    if fast_commit:
+        # Typed, as a SELECT list's parameters are text to the server otherwise (server-side binding).
+        typed = ", ".join(
+            f"%s::{field.rel_db_type(connection) if field.is_relation else field.db_type(connection)}"
+            for field in fields
+        )
+        return (
+            f"INSERT INTO {table} ({names}) SELECT {typed} "  # noqa: S608 (names from the model; values bound)
+            "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+        )
+    values = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608 (names from the model)
 
 
 def forget() -> None:
-    """Drop what this process remembers (counted listeners, pages, salts): the tests, whose rolled-back rows
-    give their ids to the next test, start afresh with it."""
-    _counted.clear()
-    _counted_day[0] = None
+    """Drop what this process remembers (pages, salts): the tests, whose rolled-back rows give their ids
+    to the next test, start afresh with it."""
     _pages.clear()
     forget_salts_in_memory()
 
 
 def prune() -> None:
     """Scheduled job: delete the listener rows and salts of days that are over (UTC). The aggregates stay.
-    Before this runs, yesterday's rows only wait; nothing reads them."""
+    Past days' pending events are aggregated first, and a day's listener rows stay while any event of
+    that day is still pending (an aggregator at work in another process): those rows are what keeps a
+    late event from counting a listener twice."""
     today = utc_day(now())
-    deleted, _ = ListenerDay.objects.filter(day__lt=today).delete()
+    aggregate()
+    pending = DownloadEvent.objects.filter(day__lt=today).values("day")
+    deleted, _ = ListenerDay.objects.filter(day__lt=today).exclude(day__in=pending).delete()
     salts = forget_salts(today)
-    _counted.clear()
-    _counted_day[0] = None
     logger.info("Download counting: deleted %d listener rows and %d salts of past days", deleted, salts)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from django.db.models import Sum
 
-from analytics.counting import forget
+from analytics.counting import aggregate, forget
 from analytics.models import DailyDownloads
 from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFactory
 from tests.analytics import clock
@@ -93,6 +93,9 @@ def listener(client):
 
 
 def downloads(page=None, **filters) -> int:
+    """The downloads stored, once the pending events are aggregated (what the scheduler does every
+    round)."""
+    aggregate()
     rows = DailyDownloads.objects.filter(**filters)
     if page is not None:
         rows = rows.filter(page_id=page.pk)

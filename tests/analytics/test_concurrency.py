@@ -1,7 +1,9 @@
-"""Concurrent requests neither lose nor double a count: real threads, each with its own database
-connection, through the audio view, on the suite's database (SQLite, and PostgreSQL on the PostgreSQL
-pass; see docs/testing.md). Transactional, so that the threads see the rows; ``serialized_rollback`` puts
-back the site and home page the flush after each test removes."""
+"""Concurrent requests, and concurrent aggregators (schedulers on several machines), neither lose nor
+double a count: real threads, each with its own database connection, through the audio view and
+``aggregate``, on the suite's database (SQLite, and PostgreSQL on the PostgreSQL pass; see
+docs/testing.md). Transactional, so that the threads see the rows (and the requests take the production
+path: their own commit); ``serialized_rollback`` puts back the site and home page the flush after each
+test removes."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from analytics.models import ListenerDay
+from analytics.counting import aggregate
+from analytics.models import DownloadEvent, ListenerDay
 from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFactory
 from tests.analytics.conftest import APPLE, Listener, downloads, minute_of
 
@@ -20,13 +23,15 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def at_once(count: int, request) -> list[int]:
-    """Run ``request(i)`` in ``count`` threads released together; their status codes."""
+    """Run ``request(i)`` in ``count`` threads released together; their status codes (or the numbers
+    they return)."""
     barrier = threading.Barrier(count)
 
     def run(number: int) -> int:
         try:
             barrier.wait()
-            return request(number).status_code
+            result = request(number)
+            return result if isinstance(result, int) else result.status_code
         finally:
             connections.close_all()  # this thread's connection
 
@@ -46,8 +51,9 @@ def published(home_page, audio_dir, long_tone):
     )
 
 
-def test_concurrent_requests_neither_lose_nor_double_a_count(published):
-    """One test for both rules: each transactional test costs a flush and a reload of the migrated rows."""
+def test_concurrent_requests_and_aggregators_neither_lose_nor_double_a_count(published):
+    """One test for all three rules: each transactional test costs a flush and a reload of the migrated
+    rows. The requests only append events; ``downloads`` aggregates them."""
     short_episode, short, long_episode, long = published
 
     # Fifty distinct listeners at once: fifty downloads.
@@ -69,3 +75,21 @@ def test_concurrent_requests_neither_lose_nor_double_a_count(published):
     assert downloads(long_episode) == 1
     [row] = ListenerDay.objects.filter(page_id=long_episode.pk)
     assert row.counted
+
+    # Four aggregators at once (schedulers on two machines, say) over twenty listeners' ranges, in small
+    # batches: each listener's three ranges (half a minute and a bit each; the second passes the minute)
+    # are interleaved with the others', so they fall into batches different aggregators claim.
+    piece = minute_of(long) // 2 + 1
+    for part in range(3):
+        for n in range(20):
+            address = f"203.0.113.{n + 1}"
+            response = Listener(Client(), address=address).get(
+                long.url, f"bytes={part * piece}-{(part + 1) * piece - 1}"
+            )
+            assert response.status_code == 206
+    assert DownloadEvent.objects.count() == 60
+
+    aggregated = at_once(4, lambda n: aggregate(batch=3))
+    assert sum(aggregated) == 60 and not DownloadEvent.objects.exists()
+    assert downloads(long_episode) == 1 + 20
+    assert ListenerDay.objects.filter(page_id=long_episode.pk, counted=True).count() == 1 + 20

@@ -9,7 +9,7 @@ import feedparser
 import pytest
 from django.urls import reverse
 
-from analytics.counting import prune
+from analytics.counting import aggregate, prune
 from analytics.models import DailyDownloads, DailySalt, ListenerDay
 from tests.analytics import clock
 from tests.analytics.conftest import Listener, downloads
@@ -61,6 +61,7 @@ def test_pruning_deletes_past_days_listeners_and_salts_and_keeps_the_counts(clie
     Listener(client, address="198.51.100.99").get(audio.url, "bytes=0-100")
     clock.set_to(datetime(2026, 12, 7, 1, tzinfo=UTC))
     Listener(client).get(audio.url)
+    aggregate()
     assert ListenerDay.objects.count() == 3 and DailySalt.objects.count() == 2
 
     prune()
@@ -70,9 +71,14 @@ def test_pruning_deletes_past_days_listeners_and_salts_and_keeps_the_counts(clie
     assert downloads(episode) == 2 and DailyDownloads.objects.count() == 2
 
 
-def test_pruning_is_a_scheduled_job(settings):
-    """Listed for ``manage.py scheduler`` (hourly: a past day's rows go within an hour of midnight UTC)."""
+def test_aggregating_and_pruning_are_scheduled_jobs(settings):
+    """Listed for ``manage.py scheduler``: aggregating every round (a download shows within a round),
+    pruning hourly (a past day's rows go within an hour of midnight UTC)."""
     from django.utils.module_loading import import_string
 
-    [(path, every)] = [job for job in settings.SCHEDULED_JOBS if job[0].startswith("analytics.")]
-    assert import_string(path) is prune and every == 60 * 60
+    jobs = [
+        (import_string(path), every)
+        for path, every in settings.SCHEDULED_JOBS
+        if path.startswith("analytics.")
+    ]
+    assert jobs == [(aggregate, 0), (prune, 60 * 60)]

@@ -232,6 +232,9 @@ SCHEDULED_JOBS = [
     ("episodes.delivery.retries.retry_failed", 0),
     # Delete finished task results older than TASK_RESULT_RETENTION_DAYS.
     ("operations.management.commands.scheduler.prune_task_results", 60 * 60),
+    # Apply the download counting rules to the requests the audio views logged since the last round: the
+    # figures are complete up to the last round.
+    ("analytics.counting.aggregate", 0),
     # Delete the download counting's listener rows and salts of UTC days that are over (the aggregates stay).
     ("analytics.counting.prune", 60 * 60),
     # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
