@@ -10,6 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from episodes.uploads import create_audio_file
 from transcripts.engines import get_engine
+from transcripts.lines import split_lines
 from transcripts.models import Transcript
 from transcripts.tasks import transcribe_audio
 from transcripts.transcribing import glossary_prompt
@@ -43,9 +44,9 @@ def test_sigterm_lets_the_worker_finish_its_file_then_stop(cluster, long_speech,
     cluster.wait_for_output(stopped, "Received Terminated - shutting down gracefully")
     halfway.release()
 
-    # Meanwhile, the same audio transcribed here, start to end, as a clean run would.
+    # Meanwhile, the same audio transcribed here, start to end, and cut into lines, as a clean run would.
     _, results = get_engine().transcribe(audio.file.path, prompt=glossary_prompt())
-    clean = [result.text.strip() for result in results]
+    clean = [line.text.strip() for line in split_lines(results)]
     assert len(clean) > 1
 
     assert stopped.popen.wait(timeout=180) == 0, stopped.output()

@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from episodes.uploads import create_audio_file
 from transcripts.engines import get_engine
+from transcripts.lines import split_lines
 from transcripts.models import Transcript
 from transcripts.tasks import transcribe_audio
 from transcripts.transcribing import MAX_ATTEMPTS, glossary_prompt
@@ -58,7 +59,7 @@ def test_a_worker_killed_mid_file_is_replaced_and_the_file_transcribed_once(clus
     fresh = cluster.start_worker("fresh-worker", lease=LEASE)
     # While the lease runs out: the same audio transcribed here, start to end, as a clean run would.
     _, results = get_engine().transcribe(audio.file.path, prompt=glossary_prompt())
-    clean = [result.text.strip() for result in results]
+    clean = [line.text.strip() for line in split_lines(results)]  # cut into lines, as a run does
     assert len(clean) > 1
 
     cluster.wait_until(
