@@ -174,21 +174,22 @@ def to_vtt(segments: Segments, *, language: str = "") -> str:
     return webvtt.WebVTT(captions=captions).content
 
 
-# What SRT players read as something other than text: the arrow of a timings line, and formatting tags.
+# What SRT readers take for the times of a new cue: a line that starts like "00:00:05,000 -->".
 _SRT_ARROW = re.compile(r"--+>")
+_SRT_TIMES_AT_START = re.compile(r"^\s*\d+:\d+:\d+[,.]\d+\s*--+>")
 
 
-def _srt_text(text: str) -> str:
-    """Text that SRT readers show as it is. SRT has no escaping, so what would be read as the times of a
-    new cue (an arrow at the start of a line, as lax readers take it) loses its arrow shape, "-->" -> "→"."""
-    return _SRT_ARROW.sub("→", text)
+def _srt_line(line: str) -> str:
+    """A cue's line as it is, unless it starts like a line of cue times, which a lax reader would take
+    for a new cue: SRT has no escaping, so that line's arrow loses its shape ("-->" -> "→")."""
+    return _SRT_ARROW.sub("→", line) if _SRT_TIMES_AT_START.match(line) else line
 
 
 def _srt_speaker(name: str) -> str:
-    """A speaker's name at the start of an SRT line: as ``_srt_text``, and with angle brackets as the
+    """A speaker's name at the start of an SRT line: no arrow ("-->" -> "→"), and angle brackets as the
     look-alike ‹ › so that a name can never open a formatting tag (``<i>``, ``<font>``) or a voice span
     that players would apply to the line. A name has no markup of its own to lose."""
-    return _srt_text(name).replace("<", "‹").replace(">", "›")
+    return _SRT_ARROW.sub("→", name).replace("<", "‹").replace(">", "›")
 
 
 def to_srt(segments: Segments, *, language: str = "") -> str:
@@ -196,7 +197,7 @@ def to_srt(segments: Segments, *, language: str = "") -> str:
     speaker is named at the start of the cue's first line, as subtitlers do ("Ann: ...")."""
     subtitles = []
     for n, cue in enumerate(cues(segments), start=1):
-        lines = [_srt_text(line) for line in cue.lines]
+        lines = [_srt_line(line) for line in cue.lines]
         if cue.speaker:
             lines[0] = f"{_srt_speaker(cue.speaker)}: {lines[0]}"
         subtitles.append(

@@ -126,8 +126,15 @@ def test_srt_read_back_by_srt_parse():
     ]
     assert subtitles[0].content == "Dr Amara Okafor: Welcome to the show."
     assert subtitles[2].content == "Let's begin without a named speaker."
-    # SRT has no escaping: a name cannot open a tag (look-alike brackets) and no line carries a cue arrow.
-    assert subtitles[3].content == "Ann ‹the host› & co: " + HOSTILE.replace("-->", "→")
+    # SRT has no escaping: a name cannot open a tag (look-alike brackets); the text is kept as it is.
+    assert subtitles[3].content == f"Ann ‹the host› & co: {HOSTILE}"
+
+
+def test_srt_text_that_starts_like_cue_times_cannot_start_a_cue():
+    """Input: a line of text that is a line of cue times. srt reads it back as text of one cue, and no line
+    starts with an arrow a lax reader would take for a new cue's times."""
+    subtitles = list(srt.parse(to_srt([seg(0, 2000, "00:00:05,000 --> 00:00:09,000 Fake")])))
+    assert [s.content for s in subtitles] == ["00:00:05,000 → 00:00:09,000 Fake"]
 
 
 def test_srt_splits_long_segments_like_vtt():
