@@ -42,7 +42,7 @@ class Moments:
     # so with no concept filter the planner sees "NULL IS NULL" and drops that condition.
     SQL = """
         WITH q AS (SELECT websearch_to_tsquery('english', %(query)s) AS query)
-        SELECT s.id, s.transcript_id, s.start_ms, s.text, count(*) OVER () AS total
+        SELECT s.id, s.transcript_id, s.start_ms, s.text, s.speaker, count(*) OVER () AS total
         FROM transcripts_segment s, q
         WHERE s.text_vector @@ q.query
           AND s.transcript_id = ANY(%(transcripts)s::bigint[])
@@ -70,6 +70,9 @@ class Moments:
             if not rows and start:  # past the end: count alone
                 cursor.execute(self.SQL, {**params, "limit": 1, "offset": 0})
                 first = cursor.fetchone()
-                return [], first[4] if first else 0
-        lines = [Segment(pk=pk, transcript_id=t, start_ms=ms, text=text) for pk, t, ms, text, _ in rows]
-        return lines, rows[0][4] if rows else 0
+                return [], first[-1] if first else 0
+        lines = [
+            Segment(pk=pk, transcript_id=t, start_ms=ms, text=text, speaker=speaker)
+            for pk, t, ms, text, speaker, _ in rows
+        ]
+        return lines, rows[0][-1] if rows else 0

@@ -30,6 +30,7 @@ from wagtail.search.backends import get_search_backend
 from concepts.models import ConceptPage, Mention
 from episodes.models import EpisodePage, InterviewPage, ShowPage, released_pages
 from pagecache.caching import remember
+from transcripts.formats import speaker_name
 from transcripts.models import Segment, Transcript
 
 from .postgres import Moments, uses_postgres_fts
@@ -92,6 +93,7 @@ class Hit:
     text: SafeString
     start_ms: int | None = None
     page_title: str = ""
+    speaker: str = ""  # who says a transcript line ("" when nobody is named), as Segment.speaker has it
 
     def as_json(self) -> dict:
         return {
@@ -101,6 +103,7 @@ class Hit:
             "text": str(self.text),
             "start_seconds": None if self.start_ms is None else self.start_ms / 1000,
             "page_title": self.page_title or None,
+            "speaker": self.speaker or None,
         }
 
 
@@ -242,7 +245,8 @@ def page_hits(kind: str, pages, terms) -> list[Hit]:
 
 
 def segment_hits(segments, terms, scope: Scope) -> list[Hit]:
-    """Each line linked to the moment it is said, on the first public page that uses its audio."""
+    """Each line linked to the moment it is said, on the first public page that uses its audio, with who
+    says it (``Segment.speaker``, read with the line: a renamed speaker shows at once)."""
     hits = []
     for segment in segments:
         page = scope.transcripts.get(segment.transcript_id)
@@ -256,6 +260,7 @@ def segment_hits(segments, terms, scope: Scope) -> list[Hit]:
                 text=highlight(segment.text, terms),
                 start_ms=segment.start_ms,
                 page_title=page.title,
+                speaker=speaker_name(segment),
             )
         )
     return hits

@@ -33,8 +33,8 @@ class SQLiteMoments(Moments):
     # The id lists go in as JSON arrays (json_each), one parameter each however long. bm25 is only
     # allowed in the full-text query itself, not beside the window count: hence the subquery.
     SQL = f"""
-        SELECT id, transcript_id, start_ms, text, count(*) OVER () AS total FROM (
-            SELECT s.id, s.transcript_id, s.start_ms, s.text, bm25({TABLE}) AS rank
+        SELECT id, transcript_id, start_ms, text, speaker, count(*) OVER () AS total FROM (
+            SELECT s.id, s.transcript_id, s.start_ms, s.text, s.speaker, bm25({TABLE}) AS rank
             FROM {TABLE} JOIN transcripts_segment s ON s.id = {TABLE}.rowid
             WHERE {TABLE} MATCH %(query)s
               AND s.transcript_id IN (SELECT value FROM json_each(%(transcripts)s))

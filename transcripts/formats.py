@@ -9,6 +9,13 @@ Caption formats (WebVTT, SRT) are cut into cues a person can read: at most ``CUE
 a long one becomes several cues, timed from its word timings when they still match its text (an editor may
 have corrected the text since) and by the share of characters otherwise. The other formats keep one entry
 per segment: they are read, not overlaid on the audio.
+
+Speakers: every format reads ``Segment.speaker`` through ``speaker_name`` (one line, as typed), so that a
+name is the same wherever it appears, and the same as the ``podcast:person`` it was mapped from. A cue never
+spans two segments, so never two speakers: each cue names the one speaker of its segment. A label such as
+"Speaker 1" is shown as it is; an empty speaker names nobody. The name is escaped in each format's own way
+(WebVTT entities, HTML escaping, JSON strings); SRT has no escaping, so a name there cannot carry what SRT
+players read as markup or as cue times.
 """
 
 from __future__ import annotations
@@ -47,6 +54,12 @@ def _field(segment: SegmentLike | Mapping[str, Any], name: str, default: Any = N
     if isinstance(segment, Mapping):
         return segment.get(name, default)
     return getattr(segment, name, default)
+
+
+def speaker_name(segment: SegmentLike | Mapping[str, Any]) -> str:
+    """Who says the segment, on one line ("" when nobody is named): a name typed with a line break or
+    doubled spaces is written the same way in every format, and cannot break a line or a cue."""
+    return " ".join(str(_field(segment, "speaker") or "").split())
 
 
 @dataclass(frozen=True)
@@ -111,7 +124,7 @@ def cues(segments: Segments) -> list[Cue]:
     for segment in segments:
         start, end = int(_field(segment, "start_ms")), int(_field(segment, "end_ms"))
         end = max(end, start)
-        speaker = " ".join((_field(segment, "speaker") or "").split())  # one line in a cue
+        speaker = speaker_name(segment)  # the segment's one speaker: a cue never spans two segments
         tokens = _timed_tokens(segment)
         if not tokens:
             continue
@@ -161,14 +174,32 @@ def to_vtt(segments: Segments, *, language: str = "") -> str:
     return webvtt.WebVTT(captions=captions).content
 
 
+# What SRT readers take for the times of a new cue: a line that starts like "00:00:05,000 -->".
+_SRT_ARROW = re.compile(r"--+>")
+_SRT_TIMES_AT_START = re.compile(r"^\s*\d+:\d+:\d+[,.]\d+\s*--+>")
+
+
+def _srt_line(line: str) -> str:
+    """A cue's line as it is, unless it starts like a line of cue times, which a lax reader would take
+    for a new cue: SRT has no escaping, so that line's arrow loses its shape ("-->" -> "→")."""
+    return _SRT_ARROW.sub("→", line) if _SRT_TIMES_AT_START.match(line) else line
+
+
+def _srt_speaker(name: str) -> str:
+    """A speaker's name at the start of an SRT line: no arrow ("-->" -> "→"), and angle brackets as the
+    look-alike ‹ › so that a name can never open a formatting tag (``<i>``, ``<font>``) or a voice span
+    that players would apply to the line. A name has no markup of its own to lose."""
+    return _SRT_ARROW.sub("→", name).replace("<", "‹").replace(">", "›")
+
+
 def to_srt(segments: Segments, *, language: str = "") -> str:
     """SubRip captions, for players and editors that predate WebVTT. SRT has no voice markup, so a known
     speaker is named at the start of the cue's first line, as subtitlers do ("Ann: ...")."""
     subtitles = []
     for n, cue in enumerate(cues(segments), start=1):
-        lines = list(cue.lines)
+        lines = [_srt_line(line) for line in cue.lines]
         if cue.speaker:
-            lines[0] = f"{cue.speaker}: {lines[0]}"
+            lines[0] = f"{_srt_speaker(cue.speaker)}: {lines[0]}"
         subtitles.append(
             srt.Subtitle(
                 index=n,
@@ -185,7 +216,7 @@ def to_json(segments: Segments, *, language: str = "") -> str:
     entries = []
     for segment in segments:
         entry: dict[str, Any] = {}
-        speaker = (_field(segment, "speaker") or "").strip()
+        speaker = speaker_name(segment)
         if speaker:
             entry["speaker"] = speaker
         entry["startTime"] = int(_field(segment, "start_ms")) / 1000
@@ -201,24 +232,43 @@ def _duration(ms: int) -> str:
     return f"PT{seconds}.{millis:03d}S" if millis else f"PT{seconds}S"
 
 
+def turns(segments: Segments) -> list[tuple[str, list]]:
+    """``[(speaker, [segment, ...]), ...]``: runs of consecutive segments said by the same speaker ("" for
+    segments that name nobody), in order. What pages show as one turn, the name once at its start."""
+    result: list[tuple[str, list]] = []
+    for segment in segments:
+        speaker = speaker_name(segment)
+        if result and result[-1][0] == speaker:
+            result[-1][1].append(segment)
+        else:
+            result.append((speaker, [segment]))
+    return result
+
+
 def to_html(segments: Segments, *, language: str = "") -> str:
     """A small HTML fragment for pages and apps that show the transcript as text.
 
     Each segment is a paragraph starting with a ``<time>`` (machine-readable offset in ``datetime``), so
-    screen readers announce where a line is and scripts can seek there; the speaker is named in text, not
-    only by style. Every piece of text is escaped: segments come from Whisper and editors.
+    screen readers announce where a line is and scripts can seek there. The lines of one speaker's turn are
+    grouped (``<div class="transcript-turn">``) under a paragraph naming the speaker once, as a script
+    names who speaks: in text, read in order by screen readers, not shown by style alone; a turn of lines
+    that name nobody has no such paragraph. Every piece of text is escaped: segments come from Whisper and
+    editors.
     """
     lang = f' lang="{html.escape(language)}"' if language else ""
     parts = [f'<div class="transcript"{lang}>']
-    for segment in segments:
-        start = int(_field(segment, "start_ms"))
-        speaker = (_field(segment, "speaker") or "").strip()
-        who = f'<b class="transcript-speaker">{html.escape(speaker)}:</b> ' if speaker else ""
-        parts.append(
-            f'<p data-start-ms="{start}" data-end-ms="{int(_field(segment, "end_ms"))}">'
-            f'<time datetime="{_duration(start)}">{format_timecode(start)}</time> '
-            f"{who}{html.escape(_field(segment, 'text') or '')}</p>"
-        )
+    for speaker, said in turns(segments):
+        parts.append('<div class="transcript-turn">')
+        if speaker:
+            parts.append(f'<p class="transcript-speaker">{html.escape(speaker)}</p>')
+        for segment in said:
+            start = int(_field(segment, "start_ms"))
+            parts.append(
+                f'<p data-start-ms="{start}" data-end-ms="{int(_field(segment, "end_ms"))}">'
+                f'<time datetime="{_duration(start)}">{format_timecode(start)}</time> '
+                f"{html.escape(_field(segment, 'text') or '')}</p>"
+            )
+        parts.append("</div>")
     parts.append("</div>")
     return "\n".join(parts) + "\n"
 
@@ -229,7 +279,7 @@ def to_text(segments: Segments, *, language: str = "") -> str:
     lines: list[str] = []
     previous = None
     for segment in segments:
-        speaker = (_field(segment, "speaker") or "").strip()
+        speaker = speaker_name(segment)
         text = " ".join((_field(segment, "text") or "").split())
         if speaker and speaker != previous:
             if lines:

@@ -114,3 +114,17 @@ def register_failed_report_menu_item():
 
 
 hooks.register(AUDIO_OBJECT_HOOK, add_transcript)
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_about_speakers(request, page):
+    """On saving an episode or interview: where its people (``podcast:person``) and its transcript's
+    speakers disagree (``speaker_checks``)."""
+    from django.contrib import messages
+
+    from .speaker_checks import speaker_problems
+
+    problems = speaker_problems(page.specific)
+    if problems:
+        messages.warning(request, "Speakers and people do not agree: " + " ".join(problems))

@@ -41,8 +41,11 @@ class LearningPathPage(SeoMixin, Page):
 
     def visible_steps(self):
         """The steps whose episode or interview is live and public, each with ``target`` (specific page),
-        ``url`` (opening at the start) and ``quote`` (what is said between start and end, from the
-        published transcript). A constant number of queries, however many steps."""
+        ``url`` (opening at the start), ``quote`` (what is said between start and end, from the
+        published transcript) and ``turns``, the same quote as ``[(speaker, text), ...]``, a run of lines
+        by one speaker each ("" when nobody is named), for quoting who said what. A constant number of
+        queries, however many steps."""
+        from transcripts.formats import turns
         from transcripts.models import Segment, Transcript
 
         steps = list(self.steps.all())
@@ -55,21 +58,25 @@ class LearningPathPage(SeoMixin, Page):
         transcripts = dict(
             Transcript.objects.published().filter(audio_id__in=audio_ids).values_list("audio_id", "pk")
         )
-        lines: dict[int, list[tuple[int, int, str]]] = {}
-        for transcript_id, start, end, text in Segment.objects.filter(
+        lines: dict[int, list[tuple[int, int, str, str]]] = {}
+        for transcript_id, start, end, text, speaker in Segment.objects.filter(
             transcript_id__in=transcripts.values()
-        ).values_list("transcript_id", "start_ms", "end_ms", "text"):
-            lines.setdefault(transcript_id, []).append((start, end, text))
+        ).values_list("transcript_id", "start_ms", "end_ms", "text", "speaker"):
+            lines.setdefault(transcript_id, []).append((start, end, text, speaker))
         for step in steps:
             step.target = public[step.target_id]
             step.url = step.target.url + (f"?t={step.start_ms // 1000}" if step.start_ms else "")
             transcript_id = transcripts.get(getattr(step.target, "audio_id", None))
             end = step.end_ms if step.end_ms is not None else step.start_ms + 60_000
-            step.quote = " ".join(
-                text
-                for start_ms, end_ms, text in sorted(lines.get(transcript_id, []))
+            said = [
+                {"speaker": speaker, "text": text}
+                for start_ms, end_ms, text, speaker in sorted(lines.get(transcript_id, []))
                 if end_ms > step.start_ms and start_ms < end
-            )
+            ]
+            step.quote = " ".join(line["text"] for line in said)
+            step.turns = [
+                (speaker, " ".join(line["text"].strip() for line in run)) for speaker, run in turns(said)
+            ]
         return steps
 
     def get_context(self, request, *args, **kwargs):

@@ -73,10 +73,12 @@ class Mention(models.Model):
 
 
 class Moment:
-    """A mention as the pages show it: a quote and a link that opens the page playing from that time."""
+    """A mention as the pages show it: a quote, who says it (``speaker``, "" when nobody is named or the
+    words are written) and a link that opens the page playing from that time."""
 
-    def __init__(self, page, start_ms, quote, *, by_hand=False):
+    def __init__(self, page, start_ms, quote, *, by_hand=False, speaker=""):
         self.page, self.start_ms, self.quote, self.by_hand = page, start_ms, quote, by_hand
+        self.speaker = " ".join((speaker or "").split())
 
     @property
     def seconds(self) -> int | None:
@@ -98,7 +100,7 @@ def moments_for_concept(concept) -> list[tuple]:
         Mention.objects.visible()
         .filter(concept=concept)
         .order_by("page_id", "start_ms", "pk")
-        .values_list("page_id", "start_ms", "quote")
+        .values_list("page_id", "start_ms", "quote", "segment__speaker")  # the speaker as it is now
     )
     manual = list(
         ManualMention.objects.filter(page=concept, target__in=released_pages().public().values("pk"))
@@ -110,8 +112,8 @@ def moments_for_concept(concept) -> list[tuple]:
     grouped: dict[int, list[Moment]] = {}
     for page_id, start_ms, note in manual:
         grouped.setdefault(page_id, []).append(Moment(pages[page_id], start_ms, note, by_hand=True))
-    for page_id, start_ms, quote in rows:
-        grouped.setdefault(page_id, []).append(Moment(pages[page_id], start_ms, quote))
+    for page_id, start_ms, quote, speaker in rows:
+        grouped.setdefault(page_id, []).append(Moment(pages[page_id], start_ms, quote, speaker=speaker))
     for moments in grouped.values():
         moments.sort(key=lambda m: (m.start_ms is None, m.start_ms or 0))
     order = sorted(grouped, key=lambda pk: _published(pages[pk]), reverse=True)

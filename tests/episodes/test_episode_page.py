@@ -300,10 +300,12 @@ def test_the_transcript_is_readable_without_javascript(client, episode, audio):
         ("6000", "8500"),
     ]
     assert [" ".join(p.get_text().split()) for p in lines] == [
-        "0:00 Ruth: Line 0 about deciding together.",
-        "0:03 Ruth: Line 1 about deciding together.",
-        "0:06 Ruth: Line 2 about deciding together.",
+        "0:00 Line 0 about deciding together.",
+        "0:03 Line 1 about deciding together.",
+        "0:06 Line 2 about deciding together.",
     ]
+    # One speaker's turn: her name once, before her lines (not repeated on each).
+    assert [p.get_text() for p in box.select("p.transcript-speaker")] == ["Ruth"]
     assert lines[1].time["datetime"] == "PT3S"
     # Nothing hides it before a script runs: no hidden attribute or inline style on the way.
     for node in [box, *box.parents]:

@@ -126,7 +126,15 @@ def test_srt_read_back_by_srt_parse():
     ]
     assert subtitles[0].content == "Dr Amara Okafor: Welcome to the show."
     assert subtitles[2].content == "Let's begin without a named speaker."
-    assert subtitles[3].content == f"Ann <the host> & co: {HOSTILE}"
+    # SRT has no escaping: a name cannot open a tag (look-alike brackets); the text is kept as it is.
+    assert subtitles[3].content == f"Ann ‹the host› & co: {HOSTILE}"
+
+
+def test_srt_text_that_starts_like_cue_times_cannot_start_a_cue():
+    """Input: a line of text that is a line of cue times. srt reads it back as text of one cue, and no line
+    starts with an arrow a lax reader would take for a new cue's times."""
+    subtitles = list(srt.parse(to_srt([seg(0, 2000, "00:00:05,000 --> 00:00:09,000 Fake")])))
+    assert [s.content for s in subtitles] == ["00:00:05,000 → 00:00:09,000 Fake"]
 
 
 def test_srt_splits_long_segments_like_vtt():
@@ -192,7 +200,7 @@ def test_html_fragment_has_times_speakers_and_escaped_text():
     fragment = lxml_html.fragment_fromstring(to_html(SHORT, language="en"))
 
     assert fragment.get("lang") == "en"
-    paragraphs = fragment.findall("p")
+    paragraphs = fragment.xpath(".//p[@data-start-ms]")
     assert len(paragraphs) == len(SHORT)
     assert [p.find("time").get("datetime") for p in paragraphs] == [
         "PT0S",
@@ -201,11 +209,19 @@ def test_html_fragment_has_times_speakers_and_escaped_text():
         "PT3723.004S",
     ]
     assert paragraphs[3].find("time").text == "1:02:03"
-    assert paragraphs[0].text_content() == "0:00 Dr Amara Okafor: Welcome to the show."
+    assert paragraphs[0].text_content() == "0:00 Welcome to the show."
     assert paragraphs[2].text_content() == "0:05 Let's begin without a named speaker."
+    # Each change of speaker is a turn, named once in text; the unnamed line's turn names nobody.
+    turns = fragment.xpath("./div[@class='transcript-turn']")
+    assert [[p.text_content() for p in turn.xpath("p[@class='transcript-speaker']")] for turn in turns] == [
+        ["Dr Amara Okafor"],
+        ["Tomasz Wren"],
+        [],
+        ["Ann <the host> & co"],
+    ]
     # Hostile text and speaker are text, not markup.
     assert fragment.xpath("//script") == []
-    assert paragraphs[3].text_content() == f"1:02:03 Ann <the host> & co: {HOSTILE}"
+    assert paragraphs[3].text_content() == f"1:02:03 {HOSTILE}"
 
 
 # ------------------------------------------------------------------------------------------- plain text

@@ -30,3 +30,12 @@ def transcript_status_panel(page, audio, request):
         "transcript": getattr(audio, "transcript", None) if audio else None,
         "request": request,
     }
+
+
+@register.simple_tag
+def speaker_problems(page) -> list[str]:
+    """Where the transcript's speakers and the page's people (``podcast:person`` in the feed) disagree, for
+    the Transcript panel (``transcripts.speaker_checks``)."""
+    from ..speaker_checks import speaker_problems
+
+    return speaker_problems(page) if page is not None else []

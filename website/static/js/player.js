@@ -162,6 +162,10 @@
         mark(line, query);
       }
     });
+    // A speaker's turn stays shown, name and all, while any of its lines is: so a match says who said it.
+    box.querySelectorAll(".transcript-turn").forEach(function (turn) {
+      turn.hidden = !turn.querySelector("p[data-start-ms]:not([hidden])");
+    });
     count.textContent = query ? matches + (matches === 1 ? " line matches" : " lines match") : "";
   }
   function mark(line, query) {
