@@ -128,6 +128,17 @@ class Command(BaseCommand):
         )
         for outcome in report.with_status(importing.SKIPPED, importing.FAILED):
             self.stdout.write(f"  {outcome.status}: {outcome.title or outcome.guid}: {outcome.reason}")
+        if report.show.repairs:
+            self.stdout.write("Repaired, as podcast apps read the feed:")
+            for repair in report.show.repairs:
+                self.stdout.write(self.style.WARNING(f"  repaired: {repair}"))
+        if report.show.to_fill_in:
+            self.stdout.write(
+                "The feed did not give the show these; fill them in on the show (its podcast directory "
+                "checks list what Apple requires):"
+            )
+            for missing in report.show.to_fill_in:
+                self.stdout.write(self.style.WARNING(f"  to fill in: {missing}"))
         if not report.changed:
             self.stdout.write(
                 self.style.SUCCESS(
