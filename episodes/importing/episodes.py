@@ -35,6 +35,7 @@ from .outcomes import CREATED, FAILED, SKIPPED, EpisodeOutcome
 from .pages import apply, save, set_children
 from .people import People
 from .text import SUMMARY_MAX, TITLE_MAX, rich_text_from_html, truncate
+from .transcripts import TranscriptFile, fetch_transcripts, import_transcript
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Downloads:
     artwork: object | None = None
     chapters: list[ChapterRef] | None = None  # None: keep the episode's chapters as they are
     chapter_images: dict[str, object] = field(default_factory=dict)
+    transcripts: list[TranscriptFile] | None = None  # None: no transcript to import
 
 
 def import_item(
@@ -84,6 +86,9 @@ def import_item(
             with transaction.atomic():
                 audio = downloads.audio or create_audio_file(
                     downloads.audio_path, title=truncate(item.title, TITLE_MAX), user=user
+                )
+                import_transcript(
+                    audio, downloads.transcripts, new_audio=downloads.audio is None, notes=outcome.notes
                 )
                 outcome.status, outcome.page = _write_episode(
                     item,
@@ -143,6 +148,7 @@ def _download(
         except (FetchError, ImportProblem) as exc:
             notes.append(f"artwork not imported: {exc}")
     downloads.chapters = _chapters(item, existing, fetcher, notes)
+    downloads.transcripts = fetch_transcripts(item, downloads.audio, fetcher, notes)
     for chapter in downloads.chapters or []:
         if chapter.img and chapter.img not in downloads.chapter_images:
             try:
