@@ -68,13 +68,13 @@ def import_item(
     ``fetched``: the audio, downloaded beforehand (see ``feed.py``: a few downloads run side by side).
     """
     outcome = EpisodeOutcome(guid=item.guid, title=item.title, notes=list(item.notes))
+    if item.enclosure is None:  # first: no query for the many audio-less items of a large catalogue
+        outcome.status, outcome.reason = SKIPPED, "no enclosure: there is no audio to import"
+        return outcome
     try:
         existing = existing_episode(item, show)
     except ImportProblem as exc:
         outcome.status, outcome.reason = FAILED, str(exc)
-        return outcome
-    if item.enclosure is None:
-        outcome.status, outcome.reason = SKIPPED, "no enclosure: there is no audio to import"
         return outcome
     with tempfile.TemporaryDirectory(prefix="import-feed-") as folder:
         try:

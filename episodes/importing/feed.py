@@ -64,7 +64,10 @@ def import_feed(
     channel = parse_feed(read_source(fetcher))
     known: set[str] = set()
     if new_only:
-        show, _ = find_show(channel, show_slug)
+        # The show that imported this feed, whatever the feed's title has become; else by slug.
+        show = None if show_slug else ShowPage.objects.filter(old_feed_url=source).order_by("pk").first()
+        if show is None:
+            show, _ = find_show(channel, show_slug)
         if show is None:
             raise FeedError(
                 "There is no show to sync into: import the feed first (without --sync), or name the show "
