@@ -22,8 +22,8 @@ CHANNEL = """<?xml version="1.0" encoding="UTF-8"?>
 <itunes:owner><itunes:name>Jo</itunes:name><itunes:email>jo@example.org</itunes:email></itunes:owner>
 {items}
 </channel></rss>"""
-WITH_AUDIO = """<item><guid>archive-{n}</guid><title>Round {n}</title>
-<pubDate>{date}</pubDate><enclosure url="{root}/audio/{n}.{ext}" length="{length}" type="audio/mpeg"/></item>"""
+WITH_AUDIO = """<item><guid>archive-{n}</guid><title>Round {n}</title><pubDate>{date}</pubDate>
+<enclosure url="{root}/audio/{n}.{ext}" length="{length}" type="audio/mpeg"/></item>"""
 # Items the old host lists without audio (notes, announcements): parsed and reported, nothing to store.
 WITHOUT_AUDIO = """<item><guid>archive-{n}</guid><title>Notice {n}</title><pubDate>{date}</pubDate>
 <description>An announcement, {n} of many, without audio.</description></item>"""
@@ -31,7 +31,8 @@ AUDIO_FILES = ("tone.mp3", "tone.m4a", "tone.ogg", "tone.flac", "tone.wav")
 
 
 def date(n: int) -> str:
-    return f"Mon, 01 Jan {2000 + n // 365} 09:00:00 GMT".replace("Mon, ", "")
+    """Oldest first by number: item n aired on day n after 1 January 2000."""
+    return f"{1 + n % 28:02d} Jan {2000 + n // 28} 09:00:00 GMT"
 
 
 def catalogue(server, audio_dir, total: int, *, with_audio: int, extra: str = "") -> str:
