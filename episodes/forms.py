@@ -2,7 +2,7 @@ import os
 
 from django import forms
 from django.db import transaction
-from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from .audioinfo import EMPTY_MESSAGE, EXTENSIONS, AudioError, inspect_audio
 from .storing import store_upload
@@ -59,3 +59,13 @@ class AudioFileForm(WagtailAdminModelForm):
             storage = instance.file.storage
             transaction.on_commit(lambda: storage.delete(old_name))
         return instance
+
+
+class ShowPageForm(WagtailAdminPageForm):
+    """The show's edit form. The owner email may be blank in the database (a show imported from a feed
+    without one must be saved), but an editor saving the show gives one: Apple requires it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "owner_email" in self.fields:
+            self.fields["owner_email"].required = True

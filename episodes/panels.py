@@ -20,6 +20,27 @@ class DirectoryChecksPanel(Panel):
             return context
 
 
+class MoveChecklistPanel(Panel):
+    """Where a show's move from another host stands (moving.checklist), with a button that checks the old
+    feed now. Counting only: the old feed is fetched when the editor asks, never on a page view."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "episodes/panels/move_checklist.html"
+
+        def is_shown(self):
+            return (
+                bool(self.instance and self.instance.pk and self.instance.old_feed_url) and super().is_shown()
+            )
+
+        def get_context_data(self, parent_context=None):
+            from .moving import checklist
+
+            context = super().get_context_data(parent_context)
+            context["steps"] = checklist(self.instance)
+            context["show"] = self.instance
+            return context
+
+
 class TranscriptStatusPanel(Panel):
     """The place of the transcript on the episode's edit form, next to its audio. What it shows (status,
     review links, chapter suggestions) is the transcripts app's: its template renders that app's

@@ -31,6 +31,13 @@ def calendar_admin_urls():
     ]
 
 
+@hooks.register("register_admin_urls")
+def moving_admin_urls():
+    from .moving_views import check_old_feed
+
+    return [path("shows/<int:page_id>/check-old-feed/", check_old_feed, name="episodes_check_old_feed")]
+
+
 @hooks.register("register_admin_menu_item")
 def calendar_menu_item():
     return MenuItem("Calendar", reverse("episodes_calendar"), name="calendar", icon_name="date", order=250)

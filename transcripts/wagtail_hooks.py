@@ -3,9 +3,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from episodes.feeds import TRANSCRIPT_LINKS_HOOK
+from episodes.importing.transcripts import TRANSCRIPT_IMPORT_HOOK, TRANSCRIPT_WANTED_HOOK
 from episodes.seo import AUDIO_OBJECT_HOOK
 from operations.health import WORKER_REPORT_HOOK
 
+from . import importing
 from .formats import FORMATS
 from .models import Transcript
 from .seo import add_transcript
@@ -128,3 +130,8 @@ def warn_about_speakers(request, page):
     problems = speaker_problems(page.specific)
     if problems:
         messages.warning(request, "Speakers and people do not agree: " + " ".join(problems))
+
+
+# Transcripts that come with episodes imported from another host's feed (manage.py import_feed).
+hooks.register(TRANSCRIPT_WANTED_HOOK, importing.wanted)
+hooks.register(TRANSCRIPT_IMPORT_HOOK, importing.import_from_feed)

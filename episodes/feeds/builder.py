@@ -205,7 +205,8 @@ def build_feed(show: ShowPage) -> bytes:
         fg.image(url=artwork, title=xml_safe(show.title), link=show_url)
         fg.podcast.itunes_image(artwork)
     fg.podcast.itunes_author(xml_safe(show.author))
-    fg.podcast.itunes_owner(name=xml_safe(show.owner_name), email=show.owner_email)
+    if show.owner_email:  # an imported show may have none yet (its directory checks say so)
+        fg.podcast.itunes_owner(name=xml_safe(show.owner_name), email=show.owner_email)
     fg.podcast.itunes_summary(description)
     fg.podcast.itunes_explicit(show.explicit)
     fg.podcast.itunes_type(show.show_type)
@@ -219,7 +220,7 @@ def build_feed(show: ShowPage) -> bytes:
         fg.podcast.itunes_new_feed_url(xml_safe(show.new_feed_url))
 
     fg.podcast2.guid(show.podcast_guid or podcast_guid(url))
-    fg.podcast2.locked(show.podcast_locked, owner=show.owner_email)
+    fg.podcast2.locked(show.podcast_locked, owner=show.owner_email or None)
     if _http(show.funding_url):
         fg.podcast2.funding(show.funding_url, _fit(show.funding_text) or "Support the show")
     hosts = [

@@ -30,7 +30,7 @@ The modules, each importing only from those listed before it:
 
 from .data import FeedChannel, FeedItem
 from .episodes import import_item
-from .feed import import_feed
+from .feed import import_feed, sync_show
 from .fetch import DEFAULT_TIMEOUT, Fetcher, FetchError, ImportProblem, read_source
 from .outcomes import (
     CREATED,
@@ -73,4 +73,5 @@ __all__ = [
     "parse_feed",
     "read_source",
     "rich_text_from_html",
+    "sync_show",
 ]

@@ -92,3 +92,4 @@ class FeedChannel:
     hosts: list[PersonRef] = field(default_factory=list)
     items: list[FeedItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # what was wrong with the XML, read as apps read it

@@ -35,6 +35,7 @@ from .outcomes import CREATED, FAILED, SKIPPED, EpisodeOutcome
 from .pages import apply, save, set_children
 from .people import People
 from .text import SUMMARY_MAX, TITLE_MAX, rich_text_from_html, truncate
+from .transcripts import TranscriptFile, fetch_transcripts, import_transcript
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Downloads:
     artwork: object | None = None
     chapters: list[ChapterRef] | None = None  # None: keep the episode's chapters as they are
     chapter_images: dict[str, object] = field(default_factory=dict)
+    transcripts: list[TranscriptFile] | None = None  # None: no transcript to import
 
 
 def import_item(
@@ -57,24 +59,26 @@ def import_item(
     publish: bool = False,
     user=None,
     site_url: str = "",
+    fetched: AudioFetch | None = None,
 ) -> EpisodeOutcome:
     """Import one episode. Never raises for a problem with the feed's data or files: the outcome says
     whether the episode was created, updated, published, left unchanged, skipped or failed, and why.
 
     ``site_url`` (the feed's <link>) resolves relative links in show notes that have no <link> of their own.
+    ``fetched``: the audio, downloaded beforehand (see ``feed.py``: a few downloads run side by side).
     """
     outcome = EpisodeOutcome(guid=item.guid, title=item.title, notes=list(item.notes))
+    if item.enclosure is None:  # first: no query for the many audio-less items of a large catalogue
+        outcome.status, outcome.reason = SKIPPED, "no enclosure: there is no audio to import"
+        return outcome
     try:
-        existing = _existing_episode(item, show)
+        existing = existing_episode(item, show)
     except ImportProblem as exc:
         outcome.status, outcome.reason = FAILED, str(exc)
         return outcome
-    if item.enclosure is None:
-        outcome.status, outcome.reason = SKIPPED, "no enclosure: there is no audio to import"
-        return outcome
     with tempfile.TemporaryDirectory(prefix="import-feed-") as folder:
         try:
-            downloads = _download(item, existing, fetcher, Path(folder), outcome.notes)
+            downloads = _download(item, existing, fetcher, Path(folder), outcome.notes, fetched)
         except FetchError as exc:
             outcome.status, outcome.reason = FAILED, f"audio not downloaded: {exc}; episode skipped"
             return outcome
@@ -84,6 +88,9 @@ def import_item(
             with transaction.atomic():
                 audio = downloads.audio or create_audio_file(
                     downloads.audio_path, title=truncate(item.title, TITLE_MAX), user=user
+                )
+                import_transcript(
+                    audio, downloads.transcripts, new_audio=downloads.audio is None, notes=outcome.notes
                 )
                 outcome.status, outcome.page = _write_episode(
                     item,
@@ -110,7 +117,7 @@ def import_item(
     return outcome
 
 
-def _existing_episode(item: FeedItem, show: ShowPage) -> EpisodePage | None:
+def existing_episode(item: FeedItem, show: ShowPage) -> EpisodePage | None:
     """The show's episode with the item's guid, or None; raises ImportProblem when it cannot be had."""
     if not item.guid:
         raise ImportProblem("the item has neither a <guid> nor an enclosure, so it cannot be identified")
@@ -132,17 +139,23 @@ def _existing_episode(item: FeedItem, show: ShowPage) -> EpisodePage | None:
 
 
 def _download(
-    item: FeedItem, existing: EpisodePage | None, fetcher: Fetcher, folder: Path, notes: list[str]
+    item: FeedItem,
+    existing: EpisodePage | None,
+    fetcher: Fetcher,
+    folder: Path,
+    notes: list[str],
+    fetched: AudioFetch | None = None,
 ) -> Downloads:
     """Audio (raises FetchError), then artwork and chapters, whose problems become notes."""
     downloads = Downloads()
-    downloads.audio, downloads.audio_path = _audio(item, existing, fetcher, folder)
+    downloads.audio, downloads.audio_path = _audio(item, existing, fetcher, folder, fetched)
     if item.image_url:
         try:
             downloads.artwork = import_image(fetcher, item.image_url, f"Artwork: {item.title}")
         except (FetchError, ImportProblem) as exc:
             notes.append(f"artwork not imported: {exc}")
     downloads.chapters = _chapters(item, existing, fetcher, notes)
+    downloads.transcripts = fetch_transcripts(item, downloads.audio, fetcher, notes)
     for chapter in downloads.chapters or []:
         if chapter.img and chapter.img not in downloads.chapter_images:
             try:
@@ -169,24 +182,50 @@ def _chapters(item: FeedItem, existing: EpisodePage | None, fetcher: Fetcher, no
         return None
 
 
-def _audio(
-    item: FeedItem, existing: EpisodePage | None, fetcher: Fetcher, folder: Path
-) -> tuple[AudioFile | None, Path | None]:
-    """The episode's AudioFile when it is already here, else the path of the downloaded file.
+@dataclass
+class AudioFetch:
+    """The network part of an episode's audio, which may run in another thread (no database in it)."""
 
-    An episode whose audio has the size the enclosure announces keeps it without a download (enclosures
-    state exact byte lengths; the size of the file at the URL is asked when the feed does not say).
-    Otherwise the file is downloaded and an AudioFile with the same SHA-256 is used if there is one.
-    """
-    location = fetcher.resolve(item.enclosure.url)
+    keep_current: bool = False  # the episode's audio has the announced size: nothing downloaded
+    path: Path | None = None
+    sha256: str = ""
+    error: FetchError | None = None
+
+
+def fetch_audio(
+    item: FeedItem, current_size: int | None, fetcher: Fetcher, folder: Path, *, bar: bool = True
+) -> AudioFetch:
+    """Download the item's enclosure into ``folder`` unless the episode's audio (``current_size`` bytes)
+    already has the size the enclosure announces (enclosures state exact byte lengths; the size of the
+    file at the URL is asked when the feed does not say). Never raises: a FetchError is in the result."""
+    try:
+        location = fetcher.resolve(item.enclosure.url)
+        if current_size is not None and (item.enclosure.length or fetcher.size(location)) == current_size:
+            return AudioFetch(keep_current=True)
+        name = re.sub(r"[^\w.-]", "_", Path(unquote(urlsplit(location).path)).name)[-100:] or "audio"
+        path = folder / name
+        sha256 = fetcher.download(
+            location, path, settings.AUDIO_MAX_UPLOAD_BYTES, label=truncate(item.title, 40), bar=bar
+        )
+    except FetchError as exc:
+        return AudioFetch(error=exc)
+    return AudioFetch(path=path, sha256=sha256)
+
+
+def _audio(
+    item: FeedItem, existing: EpisodePage | None, fetcher: Fetcher, folder: Path, fetched: AudioFetch | None
+) -> tuple[AudioFile | None, Path | None]:
+    """The episode's AudioFile when it is already here, else the path of the downloaded file (raises
+    FetchError). A download with the SHA-256 of an AudioFile already here uses that one."""
     current = existing.audio if existing is not None else None
-    if current is not None and (item.enclosure.length or fetcher.size(location)) == current.size:
+    if fetched is None:
+        fetched = fetch_audio(item, current.size if current else None, fetcher, folder)
+    if fetched.error is not None:
+        raise fetched.error
+    if fetched.keep_current:
         return current, None
-    name = re.sub(r"[^\w.-]", "_", Path(unquote(urlsplit(location).path)).name)[-100:] or "audio"
-    path = folder / name
-    sha256 = fetcher.download(location, path, settings.AUDIO_MAX_UPLOAD_BYTES, label=truncate(item.title, 40))
-    same = AudioFile.objects.filter(sha256=sha256).order_by("pk").first()
-    return (same, None) if same is not None else (None, path)
+    same = AudioFile.objects.filter(sha256=fetched.sha256).order_by("pk").first()
+    return (same, None) if same is not None else (None, fetched.path)
 
 
 def episode_values(item: FeedItem, show: ShowPage, *, new: bool, site_url: str) -> dict:

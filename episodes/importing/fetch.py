@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,8 +70,17 @@ class Fetcher:
         self.timeout = timeout
         self.progress = progress
         self.show_progress = show_progress
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self._local = threading.local()
+
+    @property
+    def session(self) -> requests.Session:
+        """A session per thread: enclosures are downloaded a few at a time (IMPORT_DOWNLOAD_CONCURRENCY),
+        and a requests Session is not meant to be shared between threads."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+        return session
 
     def resolve(self, reference: str) -> str:
         """An absolute http(s) URL, or a local path when the feed is a local file."""
@@ -94,10 +104,13 @@ class Fetcher:
         self._copy(reference, buffer, max_bytes, label=label, progress=False)
         return buffer.getvalue()
 
-    def download(self, reference: str, destination: Path, max_bytes: int, *, label: str = "") -> str:
-        """Stream to ``destination`` (never whole into memory) and return the content's SHA-256."""
+    def download(
+        self, reference: str, destination: Path, max_bytes: int, *, label: str = "", bar: bool = True
+    ) -> str:
+        """Stream to ``destination`` (never whole into memory) and return the content's SHA-256. ``bar``:
+        a progress bar for the file (not for downloads running side by side; the episodes' bar says)."""
         with destination.open("wb") as fh:
-            return self._copy(reference, fh, max_bytes, label=label, progress=True)
+            return self._copy(reference, fh, max_bytes, label=label, progress=bar)
 
     def size(self, reference: str) -> int | None:
         """The size without downloading (HEAD, or the local file's size), or None when unknown."""

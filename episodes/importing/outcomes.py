@@ -29,6 +29,8 @@ class ShowOutcome:
     show: ShowPage
     status: str
     notes: list[str] = field(default_factory=list)
+    to_fill_in: list[str] = field(default_factory=list)  # what the feed lacked: defaulted or left empty
+    repairs: list[str] = field(default_factory=list)  # what was wrong with the feed's XML
 
 
 @dataclass

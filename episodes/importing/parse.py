@@ -17,6 +17,7 @@ from ..models import EpisodePage
 from ..models.pages import language_validator
 from ..people_roles import role_from_feed
 from .data import ChapterRef, Enclosure, FeedChannel, FeedItem, PersonRef, SoundbiteRef, TranscriptRef
+from .repair import HostileXML, refuse_entities, repair_text
 from .text import LOOKS_LIKE_HTML, html_to_text, plain
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -46,19 +47,37 @@ class FeedError(Exception):
     """The source is not a feed that can be imported; nothing was imported. The message says why."""
 
 
-def _parser() -> etree.XMLParser:
-    """An XML parser that neither expands entities nor fetches DTDs (no XXE, no billion laughs)."""
+def _parser(*, recover: bool = False) -> etree.XMLParser:
+    """An XML parser that neither expands entities nor fetches DTDs (no XXE, no billion laughs); with
+    ``recover``, libxml2's error recovery reads what a broken document still holds."""
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_pis=True,
+        recover=recover,
     )
 
 
 def parse_feed(content: bytes) -> FeedChannel:
-    """Parse RSS 2.0 with the iTunes and Podcasting 2.0 tags; raises FeedError for anything else."""
+    """Parse RSS 2.0 with the iTunes and Podcasting 2.0 tags, as leniently as podcast apps read it; raises
+    FeedError for a source that is not a feed at all, or that declares XML entities. What had to be
+    repaired is in the channel's ``repairs``."""
+    if not content.strip():
+        raise FeedError("The source is not an RSS feed: it is empty.")
+    if _DOCTYPE.search(content[: _prolog_end(content)]):
+        try:
+            refuse_entities(content.lstrip())
+        except HostileXML as exc:
+            raise FeedError(f"The source was refused: {exc}.") from exc
+    repairs: list[str] = []
     try:
         root = etree.fromstring(content, _parser())
     except etree.XMLSyntaxError as exc:
-        raise FeedError(_not_xml_message(content, exc)) from exc
+        if _is_html(content):
+            raise FeedError(_not_xml_message(content, exc)) from exc
+        root, repairs = _repaired(content, exc)
     if root is None or not isinstance(root.tag, str):
         raise FeedError("The source is not an RSS feed: it holds no XML element.")
     name = etree.QName(root).localname.lower()
@@ -71,18 +90,51 @@ def parse_feed(content: bytes) -> FeedChannel:
     channel = _child(root, "channel")
     if channel is None:
         raise FeedError("The source is not an RSS feed: it has no <channel>.")
-    return _channel(channel)
+    data = _channel(channel)
+    data.repairs = repairs
+    return data
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def _prolog_end(content: bytes) -> int:
+    """Where the root element starts (roughly): a document type can only come before it."""
+    match = re.search(rb"<(?![?!])", content[:65536])
+    return match.start() if match else min(len(content), 65536)
+
+
+def _is_html(content: bytes) -> bool:
+    start = content[:1024].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html")) or b"<html" in start
 
 
 def _not_xml_message(content: bytes, exc: etree.XMLSyntaxError) -> str:
-    start = content[:1024].lstrip().lower()
-    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in start:
+    if _is_html(content):
         kind = "it is a web page (HTML), not a feed; check the URL"
-    elif not start:
-        kind = "it is empty"
     else:
-        kind = "it is not well-formed XML, perhaps cut short"
+        kind = "it is not XML, nor broken XML that podcast apps could read as a feed"
     return f"The source is not an RSS feed: {kind}. (XML parser: {exc.msg}.)"
+
+
+def _repaired(content: bytes, error: etree.XMLSyntaxError):
+    """The root of the feed read as podcast apps read it (see :mod:`.repair`), and the repairs made."""
+    text, repairs = repair_text(content)
+    try:
+        return etree.fromstring(text, _parser()), repairs
+    except etree.XMLSyntaxError as exc:
+        remaining = exc
+    try:
+        root = etree.fromstring(text, _parser(recover=True))
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None or not isinstance(root.tag, str) or etree.QName(root).localname.lower() != "rss":
+        raise FeedError(_not_xml_message(content, error)) from error
+    repairs.append(
+        f"the XML is not well-formed ({remaining.msg}): read as podcast apps read it, as far as it goes; "
+        "compare the episodes with the old feed"
+    )
+    return root, repairs
 
 
 def _matches(element, name: str, namespaces: frozenset[str] | str | None) -> bool:

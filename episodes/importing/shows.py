@@ -101,7 +101,29 @@ def show_values(channel: FeedChannel, existing: ShowPage | None, source_url: str
         )
     if channel.funding_url and not values["funding_url"]:
         notes.append(f"funding link {channel.funding_url!r} is not an http(s) URL; left out")
+    if is_http_url(source_url) and len(source_url) <= 1000 and not keep.old_feed_url:
+        values["old_feed_url"] = source_url
     return values, notes
+
+
+def to_fill_in(channel: FeedChannel, values: dict, existing: ShowPage | None) -> list[str]:
+    """What the show lacks because the feed did not say, in words for the editor: a show can get these
+    later, so their absence never stops an import (issue 19)."""
+    keep = existing or ShowPage()
+    missing = []
+    if not values["owner_email"]:
+        missing.append("owner email (none in the feed; Apple requires one)")
+    if not (channel.author or channel.owner_name) and not keep.author:
+        missing.append(f"author (none in the feed; the show's title {values['title']!r} is used)")
+    if not channel.description and not keep.description:
+        missing.append("description (none in the feed; the show's title is used)")
+    if not channel.language and (existing is None or not existing.language):
+        missing.append(f"language (none in the feed; {values['language']!r} assumed)")
+    if not channel.categories and (existing is None or not existing.categories.exists()):
+        missing.append("category (none from Apple's list in the feed; Apple requires one)")
+    if "artwork" not in values and (existing is None or existing.artwork_id is None):
+        missing.append("artwork (none could be imported; Apple requires it)")
+    return missing
 
 
 def _feed_guid(channel: FeedChannel, source_url: str, notes: list[str]) -> str:
@@ -138,19 +160,27 @@ def import_show(
         try:
             candidate.clean_fields(exclude=["path", "depth", "url_path", "artwork"])
         except ValidationError as exc:
-            raise FeedError(f"The feed lacks what a show needs: {describe(exc)}") from exc
+            # Every field the feed may lack is defaulted above: this is a value the feed has but that
+            # cannot be stored (a title longer than any app shows, say).
+            raise FeedError(f"The show cannot be created from the feed: {describe(exc)}") from exc
 
     if channel.image_url:
         try:
             values["artwork"] = import_image(fetcher, channel.image_url, f"Artwork: {values['title']}")
         except (FetchError, ImportProblem) as exc:
             notes.append(f"artwork not imported: {exc}")
+    missing = to_fill_in(channel, values, existing)
     people = People(fetcher)
     people.prepare(channel.hosts, notes)
     try:
-        return _write_show(channel, parent, existing, slug, values, people, notes, publish=publish, user=user)
+        outcome = _write_show(
+            channel, parent, existing, slug, values, people, notes, publish=publish, user=user
+        )
     except ValidationError as exc:
         raise FeedError(f"The show could not be saved: {describe(exc)}") from exc
+    outcome.to_fill_in = missing
+    outcome.repairs = list(channel.repairs)
+    return outcome
 
 
 def _write_show(

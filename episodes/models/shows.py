@@ -10,8 +10,9 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from ..categories import category_choices
+from ..forms import ShowPageForm
 from ..licences import SHOW_LICENCE_CHOICES
-from ..panels import DirectoryChecksPanel
+from ..panels import DirectoryChecksPanel, MoveChecklistPanel
 from ..seo import SeoMixin, person_ld
 from .pages import language_validator, paginate, split_addresses, validate_addresses
 
@@ -55,8 +56,10 @@ class ShowPage(SeoMixin, Page):
     )
     author = models.CharField(max_length=255, help_text="Shown as the show's author in apps.")
     owner_name = models.CharField(max_length=255)
+    # Blank in the database so that a show imported from a feed without one can be saved (issue 19); the
+    # admin's form still asks for it (ShowPageForm), and the directory checks list it until it is given.
     owner_email = models.EmailField(
-        help_text="Published in the feed; podcast directories send ownership checks here."
+        blank=True, help_text="Published in the feed; podcast directories send ownership checks here."
     )
     language = models.CharField(max_length=35, default="en", validators=[language_validator])
     explicit = models.BooleanField(default=False)
@@ -156,6 +159,25 @@ class ShowPage(SeoMixin, Page):
         "size, clear for speech), for listeners on slow or metered connections. Listed in the feed as an "
         "alternative; apps that do not know it play the MP3.",
     )
+    old_feed_url = models.URLField(
+        "old feed address",
+        max_length=1000,
+        blank=True,
+        help_text="Where the show's feed was before it moved here (set by the import). Checked for a "
+        "redirect to this show's feed, and followed for new episodes while syncing is on.",
+    )
+    sync_from_old_feed = models.BooleanField(
+        "keep importing new episodes from the old feed",
+        default=False,
+        help_text="Until the move is complete: episodes published at the old host arrive here too, checked "
+        "every IMPORT_SYNC_SECONDS. Only new episodes are added; nothing here is changed or removed. Switch "
+        "it off once the old host redirects to this show's feed.",
+    )
+    # The last check of the old feed (on demand, from the move checklist): when, whether it sends podcast
+    # apps here, and what was found.
+    old_feed_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    old_feed_redirected = models.BooleanField(null=True, blank=True, editable=False)
+    old_feed_check = models.TextField(blank=True, editable=False)
     notification_addresses = models.TextField(
         "notify these addresses",
         blank=True,
@@ -212,6 +234,12 @@ class ShowPage(SeoMixin, Page):
             help_text="Rarely changed: for a show that has ended, leaves Apple Podcasts, moves to another "
             "host, or proves to a directory that it is yours.",
         ),
+        MultiFieldPanel(
+            [MoveChecklistPanel(), FieldPanel("old_feed_url"), FieldPanel("sync_from_old_feed")],
+            heading="Moving from another host",
+            help_text="For a show imported from its feed at another host (manage.py import_feed): what is "
+            "left to do before listeners and directories follow it here. See docs/moving-a-show.md.",
+        ),
         FieldPanel("notification_addresses", heading="Notifications"),
     ]
     search_fields = Page.search_fields + [
@@ -221,6 +249,7 @@ class ShowPage(SeoMixin, Page):
 
     parent_page_types = ["website.HomePage"]
     subpage_types = ["episodes.EpisodePage"]
+    base_form_class = ShowPageForm
 
     def delivery_formats(self) -> list[str]:
         """The formats of the files listeners get besides the MP3 (AudioRendition formats)."""

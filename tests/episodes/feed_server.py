@@ -3,6 +3,7 @@ the tests run the command and count what it created. The ``server`` and ``old_ho
 conftest.py."""
 
 import io
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -39,7 +40,10 @@ class FeedServer:
         self.httpd = httpd
         self.routes: dict[str, tuple[bytes, str]] = {}
         self.delays: dict[str, float] = {}  # seconds to wait before answering
+        self.redirects: dict[str, tuple[int, str]] = {}  # path -> (status, Location)
         self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0  # requests being answered at once, and the most seen
 
     @property
     def root(self) -> str:
@@ -59,8 +63,25 @@ class FeedServer:
 class Handler(BaseHTTPRequestHandler):
     def _answer(self, with_body: bool) -> None:
         server: FeedServer = self.server.feed_server
-        server.requests.append((self.command, self.path))
+        with server.lock:
+            server.requests.append((self.command, self.path))
+            server.in_flight += 1
+            server.most_in_flight = max(server.most_in_flight, server.in_flight)
+        try:
+            self._respond(server, with_body)
+        finally:
+            with server.lock:
+                server.in_flight -= 1
+
+    def _respond(self, server: "FeedServer", with_body: bool) -> None:
         time.sleep(server.delays.get(self.path, 0))
+        if self.path in server.redirects:
+            status, location = server.redirects[self.path]
+            self.send_response(status)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path not in server.routes:
             self.send_error(404)
             return

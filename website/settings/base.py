@@ -207,6 +207,12 @@ TRANSCRIPT_UNCERTAIN_BELOW = env.float("TRANSCRIPT_UNCERTAIN_BELOW", default=0.5
 TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
 # Seconds before each retry of a failed transcription (the third failure is final).
 TRANSCRIPTION_RETRY_DELAYS = env.list("TRANSCRIPTION_RETRY_DELAYS", cast=int, default=[60, 600])
+# Importing a show from another host (manage.py import_feed, docs/operators.md#importing-a-show): how many
+# enclosures are downloaded side by side; how often the scheduler brings new episodes from the old feeds of
+# shows that follow theirs (seconds); how long the move checklist waits for the old feed to answer.
+IMPORT_DOWNLOAD_CONCURRENCY = env.int("IMPORT_DOWNLOAD_CONCURRENCY", default=4)
+IMPORT_SYNC_SECONDS = env.int("IMPORT_SYNC_SECONDS", default=60 * 60)
+IMPORT_CHECK_TIMEOUT = env.float("IMPORT_CHECK_TIMEOUT", default=10.0)
 # `manage.py scheduler` runs its periodic jobs this often; keep it well under TRANSCRIPTION_LEASE_SECONDS.
 # Scheduled episodes go live (and expire) within this many seconds of their time.
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
@@ -239,6 +245,8 @@ SCHEDULED_JOBS = [
     ("analytics.counting.prune", 60 * 60),
     # Drop search index entries of transcript lines that no longer exist (a full index scan: daily).
     ("search.indexing.prune_stale_entries", 24 * 60 * 60),
+    # Bring new episodes from the old feeds of shows that are moving here and follow them (issue 19).
+    ("episodes.importing.sync.sync_shows", IMPORT_SYNC_SECONDS),
 ]
 # The scheduler deletes finished task results older than this.
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)

@@ -41,7 +41,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", metavar="SOURCE", help="The feed's http(s) URL or a local file path.")
+        parser.add_argument(
+            "source",
+            metavar="SOURCE",
+            nargs="?",
+            help="The feed's http(s) URL or a local file path. Without it, --sync syncs every show that has "
+            "syncing from its old feed switched on.",
+        )
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="Bring in only the items the show does not have yet (by guid), and change nothing else: "
+            "for following the old feed until the move is complete.",
+        )
         parser.add_argument(
             "--show",
             metavar="SLUG",
@@ -63,6 +75,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         verbosity = self.verbosity = options["verbosity"]
+        if not options["source"]:
+            if not options["sync"]:
+                raise CommandError("Name the feed to import (a URL or a file), or give --sync.")
+            return self.sync_all()
         fetcher = importing.Fetcher(
             options["source"],
             timeout=options["timeout"],
@@ -77,6 +93,7 @@ class Command(BaseCommand):
                 fetcher=fetcher,
                 on_show=self.show_done,
                 on_episode=self.episode_done if verbosity else None,
+                new_only=options["sync"],
             )
         except importing.FeedError as exc:
             raise CommandError(f"Nothing was imported. {exc}", returncode=EXIT_FEED_FAILED) from exc
@@ -87,6 +104,28 @@ class Command(BaseCommand):
                 "Run the command again to retry them.",
                 returncode=EXIT_EPISODES_FAILED,
             )
+
+    def sync_all(self) -> None:
+        from episodes.importing.sync import shows_to_sync
+
+        shows = list(shows_to_sync())
+        if not shows:
+            self.stdout.write("No show has syncing from its old feed switched on.")
+            return
+        failed = []
+        for show in shows:
+            self.stdout.write(f"Syncing {show.title!r} from {show.old_feed_url}")
+            try:
+                report = importing.sync_show(show)
+            except importing.FeedError as exc:
+                self.stdout.write(self.style.ERROR(f"  not synced: {exc}"))
+                failed.append(show.slug)
+                continue
+            for outcome in report.episodes:
+                self.episode_done(outcome)
+            self.summarise(report)
+        if failed:
+            raise CommandError(f"Not synced: {', '.join(failed)}.", returncode=EXIT_FEED_FAILED)
 
     def show_done(self, outcome: importing.ShowOutcome) -> None:
         show = outcome.show
@@ -128,7 +167,20 @@ class Command(BaseCommand):
         )
         for outcome in report.with_status(importing.SKIPPED, importing.FAILED):
             self.stdout.write(f"  {outcome.status}: {outcome.title or outcome.guid}: {outcome.reason}")
-        if not report.changed:
+        if report.show.repairs:
+            self.stdout.write("Repaired, as podcast apps read the feed:")
+            for repair in report.show.repairs:
+                self.stdout.write(self.style.WARNING(f"  repaired: {repair}"))
+        if report.show.to_fill_in:
+            self.stdout.write(
+                "The feed did not give the show these; fill them in on the show (its podcast directory "
+                "checks list what Apple requires):"
+            )
+            for missing in report.show.to_fill_in:
+                self.stdout.write(self.style.WARNING(f"  to fill in: {missing}"))
+        if not report.changed and not report.episodes:
+            self.stdout.write(self.style.SUCCESS("Nothing changed: no new episodes in the feed."))
+        elif not report.changed:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Nothing changed: the show and its {counts[importing.UNCHANGED]} episode(s) already "
