@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
+from django_otp import devices_for_user, match_token
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.qr import write_qrcode_image
 
@@ -38,6 +38,8 @@ def verify(request):
         return redirect_after_second_step(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # django-otp doubles the wait after each wrong code (its ThrottlingMixin): say so, not "wrong".
+        waiting = all(not device.verify_is_allowed()[0] for device in devices_for_user(user))
         device = match_token(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
@@ -54,7 +56,10 @@ def verify(request):
                 )
             return redirect_after_second_step(request)
         audit.record(Kind.TWO_FACTOR_FAILED, request, user=user)
-        form.add_error("code", "That code is not right, or has been used. Check the time on your phone.")
+        if waiting:
+            form.add_error("code", "Too many wrong codes: wait a little, then enter the newest code.")
+        else:
+            form.add_error("code", "That code is not right, or has been used. Check the time on your phone.")
     return TemplateResponse(request, "accounts/verify.html", {"form": form, "next": safe_next(request)})
 
 
