@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 from django_otp import devices_for_user, match_token
+from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.qr import write_qrcode_image
 

@@ -80,11 +80,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # A session idle too long ends; request.user.is_verified(); the second step for those who must take it.
     "accounts.middleware.IdleSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: answers a locked-out sign-in with the lock-out page.
