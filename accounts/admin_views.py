@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
@@ -22,7 +22,7 @@ VIEW_AUDIT_PERMISSION = "accounts.view_signinevent"
 
 def lockouts(request):
     if not request.user.has_perm(RELEASE_PERMISSION):
-        raise PermissionDenied
+        return permission_denied(request)
     return TemplateResponse(
         request,
         "accounts/lockouts.html",
@@ -33,7 +33,7 @@ def lockouts(request):
 @require_POST
 def release(request):
     if not request.user.has_perm(RELEASE_PERMISSION):
-        raise PermissionDenied
+        return permission_denied(request)
     kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
     if kind not in ("account", "address") or not value:
         messages.error(request, "Nothing to release: choose a lock-out from the list.")
