@@ -180,3 +180,14 @@ def test_a_hostile_next_is_not_followed(client, people):
     sign_in(client, "edith")
     response = client.post(VERIFY, {"code": code_for(device), "next": "https://evil.example/"})
     assert response["Location"] == "/admin/"
+
+
+def test_an_operator_resets_a_lost_phone(people):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with_app(people["moderator"])
+    call_command("reset_two_factor", "morgan")
+    assert not twofactor.has_two_factor(people["moderator"])
+    with pytest.raises(CommandError, match="No account is called 'nobody'"):
+        call_command("reset_two_factor", "nobody")
