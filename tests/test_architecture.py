@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "operations": 0,  # reconnection, request limits, health, worker and scheduler commands, storage
     "pagecache": 0,  # whole-page cache and its purges
+    "accounts": 0,  # sign-in: throttling, two-factor, idle expiry, the audit; needs no app of ours
     "episodes": 1,
     "transcripts": 2,
     "analytics": 2,  # download counting: told of downloads by episodes' AUDIO_SERVED_HOOK, beside transcripts

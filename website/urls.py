@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import urls as accounts_urls
 from episodes import urls as episodes_urls
 from operations.health import health
 from search import urls as search_urls
@@ -17,6 +18,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Before Wagtail's URLs: the password form of protected pages, throttled (accounts/throttling.py).
+    path("", include(accounts_urls)),
     path("", include(episodes_urls)),
     path("", include(transcripts_urls)),
     path("", include(search_urls)),

@@ -310,6 +310,11 @@ ENDPOINTS: dict[str, tuple[Callable, Callable]] = {
     "redirects": (admin("wagtailredirects:index"), status),
     "promoted search results": (admin("wagtailsearchpromotions:index"), status),
     "Django admin": (get(lambda w: "/django-admin/"), status),
+    # Sign-in (accounts/)
+    "two-factor setup": (admin("accounts_two_factor_setup"), status),
+    "sign-in lock-outs": (admin("accounts_lockouts"), status),
+    "sign-ins report": (admin("accounts_reports:signins"), status),
+    "sign-ins report CSV": (get(lambda w: reverse("accounts_reports:signins"), export="csv"), status),
 }
 
 A, C, OK, NO = ABSENT, CONTAINS, 200, DENIED
@@ -408,6 +413,10 @@ MATRIX = {
     "redirects":                     (LOGIN,    NO,        NO,        OK),
     "promoted search results":       (LOGIN,    NO,        NO,        OK),
     "Django admin":                  (LOGIN,    LOGIN,     LOGIN,     OK),
+    "two-factor setup":              (LOGIN,    OK,        OK,        OK),
+    "sign-in lock-outs":             (LOGIN,    NO,        NO,        OK),
+    "sign-ins report":               (LOGIN,    NO,        NO,        OK),
+    "sign-ins report CSV":           (LOGIN,    NO,        NO,        OK),
 }
 # fmt: on
 

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     # replaces), and the demo content, which loads every app's pages and so sits on top beside website.
     "operations",
     "pagecache",
+    # Sign-in: throttling (django-axes), two-factor (django-otp), idle expiry and the audit (accounts/).
+    "accounts",
     "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -57,6 +59,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -75,8 +81,20 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session idle too long ends; request.user.is_verified(); the second step for those who must take it.
+    "accounts.middleware.IdleSessionMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: answers a locked-out sign-in with the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes' backend first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "website.urls"
@@ -247,6 +265,9 @@ SCHEDULED_JOBS = [
     ("search.indexing.prune_stale_entries", 24 * 60 * 60),
     # Bring new episodes from the old feeds of shows that are moving here and follow them (issue 19).
     ("episodes.importing.sync.sync_shows", IMPORT_SYNC_SECONDS),
+    # Delete sign-in audit rows older than SIGNIN_AUDIT_RETENTION_DAYS and the lock-out counters whose
+    # cool-off is over.
+    ("accounts.audit.prune", 60 * 60),
 ]
 # The scheduler deletes finished task results older than this.
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
@@ -298,6 +319,47 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# Sign-in (accounts/, docs/operators.md#sign-in). After SIGNIN_FAILURE_LIMIT failed sign-ins for one account
+# or from one address within SIGNIN_COOLOFF_MINUTES, both are refused (the right password too) until that
+# long after the last failure, or until an administrator releases them (*Settings* -> *Sign-in lock-outs*).
+# The same holds for the password of a password-protected page. Lock-outs live in the database
+# (django-axes' database handler), so a cache restart neither lifts nor loses them.
+SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_COOLOFF_MINUTES = env.int("SIGNIN_COOLOFF_MINUTES", default=15)
+# The proxies (addresses or networks, e.g. 10.0.0.0/8) whose X-Forwarded-For is believed: a request from
+# one of them is counted against the last address in that header that is not itself a trusted proxy.
+# Empty (the default): the header is ignored and REMOTE_ADDR is the client, whatever a request claims.
+SIGNIN_TRUSTED_PROXIES = env.list("SIGNIN_TRUSTED_PROXIES", default=[])
+# Administrators and members of these groups must sign in with a second factor (an authenticator app's
+# code, or a recovery code) when TWO_FACTOR_REQUIRED is on (production turns it on); anyone may set it up.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
+TWO_FACTOR_REQUIRED_GROUPS = env.list("TWO_FACTOR_REQUIRED_GROUPS", default=["Moderators"])
+# The issuer name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="The Power of Coproduction")
+# A signed-in session that makes no request for this many minutes ends (0: never, only the cookie's age).
+ADMIN_IDLE_TIMEOUT_MINUTES = env.int("ADMIN_IDLE_TIMEOUT_MINUTES", default=60)
+# Sign-in audit rows (accounts.SignInEvent) older than this are deleted by the scheduler.
+SIGNIN_AUDIT_RETENTION_DAYS = env.int("SIGNIN_AUDIT_RETENTION_DAYS", default=90)
+
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "accounts.throttling.cooloff"
+# By account and by address, each on its own: guessing one account from many addresses, or many accounts
+# from one address, is stopped. A lock always ends after the cool-off (failures while locked out do not
+# extend it), so a flood cannot keep every account locked for good.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+# The audit (accounts.SignInEvent) keeps successful sign-ins with the address cut short; axes' own access
+# log would keep whole addresses for ever.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# The password form of password-protected pages, which also says when it is locked out.
+WAGTAIL_PASSWORD_REQUIRED_TEMPLATE = "accounts/password_required.html"  # noqa: S105 (a template)
 
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="The Power of Coproduction")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")

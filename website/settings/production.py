@@ -34,6 +34,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
+# Administrators and moderators sign in with a second factor (accounts/twofactor.py).
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
