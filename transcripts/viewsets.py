@@ -91,6 +91,8 @@ class TranscriptViewSet(ModelViewSet):
         "started_at",
         "finished_at",
         "heartbeat_at",
+        "held",
+        "held_reason",
         "edited",
         "edited_at",
         "edited_by",
@@ -104,6 +106,7 @@ class TranscriptViewSet(ModelViewSet):
             path("<int:pk>/segments/", admin_views.SegmentsView.as_view(), name="segments"),
             path("<int:pk>/speakers/", admin_views.SpeakersView.as_view(), name="speakers"),
             path("<int:pk>/rerun/", admin_views.RerunView.as_view(), name="rerun"),
+            path("<int:pk>/approve/", admin_views.ApproveView.as_view(), name="approve"),
             path("<int:pk>/revisions/", admin_views.RevisionsView.as_view(), name="revisions"),
             path(
                 "<int:pk>/revisions/<int:revision_pk>/", admin_views.RevisionView.as_view(), name="revision"
