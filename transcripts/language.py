@@ -11,9 +11,9 @@ measured with tiny.en (docs/transcripts.md, "Speech that is not English"):
 audio                              uncertain words  speech with words      fallback
 =================================  ===============  =====================  =============
 English, espeak-ng                 0.09             0.87                   0
-English, real meetings (3 files)   0.07 to 0.22     0.84 to 0.99           0
+English, real (meetings, stereo)   0.08 to 0.22     0.84 to 0.99           0
 German / French, espeak-ng         0.37 to 1.00     0.07 to 0.93           0 to 1
-multilingual.mp3 (30 s en, 30 de)  0.10             0.46                   0.04
+multilingual.mp3 (30 s en, 30 de)  0.10             0.47                   0.08
 =================================  ===============  =====================  =============
 """
 

@@ -134,6 +134,26 @@ def test_the_shows_language_is_the_hint_unless_the_audio_is_clearly_another():
     assert choose_language({"de": 0.95, "en": 0.03}, "en-GB") == ("de", 0.95)
 
 
+SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
+
+
+@pytest.mark.skipif(not SPEECH.is_dir(), reason="../shared/speech (the real recordings) is not here")
+@pytest.mark.parametrize(
+    "name, held",
+    [
+        ("meeting_trn03.wav", False),  # real English, far from the studio: must not be held
+        ("stereo_two_voices.wav", False),
+        # English, then German that tiny.en turns into nothing; 60 s (German espeak speech is the fast check)
+        pytest.param("multilingual.mp3", True, marks=pytest.mark.slow),
+    ],
+)
+def test_real_recordings_with_the_english_only_model(name, held):
+    _info, segments = FasterWhisperEngine(model="tiny.en").transcribe(str(SPEECH / name))
+    list(segments)  # the signals are complete once the segments are read
+
+    assert bool(hold_reason(_info, "en")) is held, _info.signals
+
+
 # ------------------------------------------------------------------------------ missing or damaged models
 
 
