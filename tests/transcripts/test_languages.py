@@ -308,3 +308,24 @@ def test_german_speech_with_the_multilingual_model_comes_out_german_everywhere(g
     assert '"inLanguage": "de"' in page
     tags = etree.fromstring(build_feed(show)).findall(f".//item/{{{PODCAST_NS}}}transcript")
     assert tags and {tag.get("language") for tag in tags} == {"de"}
+
+
+@pytest.mark.django_db
+def test_only_a_reviewer_may_approve_a_held_transcript(client, django_user_model, home_page, audio_dir):
+    from django.contrib.auth.models import Permission
+
+    from episodes.factories import AudioFileFactory
+
+    audio = AudioFileFactory(path=audio_dir / "tone.mp3")
+    transcript = Transcript.objects.create(
+        audio=audio, status=Transcript.DONE, audio_sha256=audio.sha256, held=True, held_reason="Not English."
+    )
+    user = django_user_model.objects.create_user("viewer", password="pw")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
+        Permission.objects.get(content_type__app_label="transcripts", codename="view_transcript"),
+    )
+    client.force_login(user)
+
+    assert client.post(f"/admin/transcripts/{transcript.pk}/approve/").status_code == 403
+    assert Transcript.objects.get(pk=transcript.pk).held
