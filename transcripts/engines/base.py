@@ -116,9 +116,11 @@ class BaseEngine(ABC):
         *,
         prompt: str = "",
         language: str | None = None,
+        language_hint: str | None = None,
         progress: Progress | None = None,
     ) -> tuple[TranscriptionInfo, Iterator[SegmentResult]]:
-        """Transcribe the audio at ``path``.
+        """Transcribe the audio at ``path``: in ``language`` when given, else in the language a multilingual
+        model detects, weighed with ``language_hint`` (the show's language); an English-only model: English.
 
         Returns the info at once and the segments as a lazy iterator: an hour of audio is stored segment
         by segment, never held as one list. ``progress`` is called with the fraction of the audio done
