@@ -29,7 +29,8 @@ class ProgressColumn(Column):
 
 class ErrorColumn(Column):
     def get_value(self, instance):
-        return Truncator(instance.error).chars(120)
+        held = f"Held for review: {instance.held_reason}" if instance.held else ""
+        return Truncator(instance.error or held).chars(120)
 
 
 def review_buttons(transcript, user) -> list[Button]:
@@ -75,7 +76,7 @@ class TranscriptViewSet(ModelViewSet):
         ErrorColumn("error", label="Problem"),
         "finished_at",
     ]
-    list_filter = ["status", "edited", "language"]
+    list_filter = ["status", "held", "edited", "language"]
     search_fields = ["audio__title"]
     inspect_view_enabled = True
     inspect_view_fields = [

@@ -329,3 +329,20 @@ def test_only_a_reviewer_may_approve_a_held_transcript(client, django_user_model
 
     assert client.post(f"/admin/transcripts/{transcript.pk}/approve/").status_code == 403
     assert Transcript.objects.get(pk=transcript.pk).held
+
+
+@pytest.mark.django_db
+def test_the_transcripts_listing_shows_and_filters_held_ones(admin_client, home_page, audio_dir):
+    from episodes.factories import AudioFileFactory
+
+    audio = AudioFileFactory(path=audio_dir / "tone.mp3", title="Auf Deutsch")
+    Transcript.objects.create(
+        audio=audio, status=Transcript.DONE, audio_sha256=audio.sha256, held=True, held_reason="Not English."
+    )
+    other = AudioFileFactory(path=audio_dir / "tone.mp3", title="In English")
+    Transcript.objects.create(audio=other, status=Transcript.DONE, audio_sha256=other.sha256)
+
+    listing = admin_client.get("/admin/transcripts/?held=true").content.decode()
+
+    assert "Held for review: Not English." in listing
+    assert "Auf Deutsch" in listing and "In English" not in listing
