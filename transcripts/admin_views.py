@@ -120,7 +120,7 @@ def review_links(transcript: Transcript) -> dict[str, str]:
     pk = quote(transcript.pk)
     links = {
         name: reverse(f"transcripts_admin:{name}", args=[pk])
-        for name in ("segments", "speakers", "rerun", "revisions", "inspect")
+        for name in ("segments", "speakers", "rerun", "revisions", "inspect", "approve")
     }
     links["import"] = reverse("transcripts_admin:import", args=[transcript.audio_id])
     return links
@@ -249,6 +249,20 @@ class RerunView(TranscriptView):
         editing.rerun(self.transcript, request.user)
         messages.success(request, f"{self.audio} is queued to be transcribed again.{kept}")
         return self.redirect_next(reverse("transcripts_admin:inspect", args=[quote(self.transcript.pk)]))
+
+
+class ApproveView(TranscriptView):
+    """Publish a transcript held for review (POST only): the editor has checked it."""
+
+    def get(self, request, pk):
+        return HttpResponseRedirect(review_links(self.transcript)["segments"])
+
+    def post(self, request, pk):
+        if editing.approve(self.transcript, request.user):
+            messages.success(request, f"The transcript of {self.audio} is approved and published with it.")
+        else:
+            messages.info(request, f"The transcript of {self.audio} was not held for review.")
+        return self.redirect_next(review_links(self.transcript)["segments"])
 
 
 # ---------------------------------------------------------------------------------------------- revisions

@@ -194,6 +194,17 @@ def rerun(transcript: Transcript, user) -> Transcript:
         return request_transcription(locked.audio, force=True)
 
 
+def approve(transcript: Transcript, user) -> bool:
+    """Publish a transcript that was held for review (``Transcript.held``), as the editor decided. False
+    when it was not held (approved meanwhile, or transcribed again)."""
+    with transaction.atomic():
+        approved = Transcript.objects.filter(pk=transcript.pk, held=True).update(held=False, held_reason="")
+    if approved:
+        transcript.refresh_from_db()
+        transcript_changed(transcript)
+    return bool(approved)
+
+
 # ------------------------------------------------------------------------------------------------- import
 
 
@@ -276,6 +287,8 @@ def import_captions(audio, captions: Captions, *, name: str, user, language: str
             audio_sha256=audio.sha256,
             engine=IMPORT_ENGINE,
             model=os.path.basename(name)[:255],
+            held=False,  # the editor's own captions: nothing left to approve
+            held_reason="",
             **fields,
             **_finished_now(),
             **_edited_now(user),

@@ -19,11 +19,17 @@ class TranscriptQuerySet(models.QuerySet):
     """Which transcript a visitor may see, defined once: every page, file, feed, search, concept and
     learning path that shows a transcript or its lines asks here (issue 13)."""
 
-    def current(self):
-        """Finished and of the audio's present content: the transcript a page playing the audio shows.
-        A replaced file (new content, new sha256) leaves its old transcript out, corrected or not, until it
-        is transcribed again; the page's own visibility is Wagtail's to check when it serves the page."""
+    def finished(self):
+        """Finished and of the audio's present content, held for review or not: nothing to transcribe."""
         return self.filter(status=Transcript.DONE, audio_sha256=models.F("audio__sha256"))
+
+    def current(self):
+        """Finished, of the audio's present content and not held for review: the transcript a page playing
+        the audio shows. A replaced file (new content, new sha256) leaves its old transcript out, corrected or
+        not, until it is transcribed again; a transcript held for review (``Transcript.held``, e.g. an
+        English-only model given German) stays out until an editor approves it. The page's own visibility is
+        Wagtail's to check when it serves the page."""
+        return self.finished().filter(held=False)
 
     def published(self):
         """``current`` transcripts of audio that a live page without view restrictions uses: what may be
@@ -64,6 +70,12 @@ class Transcript(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     edited = models.BooleanField(default=False, help_text="An editor has corrected this transcript.")
+    held = models.BooleanField(
+        "held for review",
+        default=False,
+        help_text="Stored but shown nowhere until an editor approves it (held_reason says why).",
+    )
+    held_reason = models.TextField(blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -38,6 +38,12 @@ def _send(transcript_id: int) -> None:
 
 
 def _wording(transcript: Transcript, title: str) -> tuple[str, str, str]:
+    if transcript.status == Transcript.DONE and transcript.held:
+        return (
+            f"Transcript held for review: {one_line(title)}",
+            f"The transcript of “{title}” is made but not published: {transcript.held_reason}",
+            "Open Edit segments from the edit page (Transcript panel), check it, then Approve and publish.",
+        )
     if transcript.status == Transcript.DONE:
         lines = transcript.segments.count()
         return (

@@ -15,6 +15,8 @@ def add_transcript(audio, data: dict) -> None:
     """The audio's published transcript as plain text into ``data``, unless it is too long."""
     transcript = published_transcript(audio)
     if transcript is not None:
+        if transcript.language:  # detected per episode by a multilingual model, or the model's only one
+            data["inLanguage"] = transcript.language
         # The lines the page's transcript section reads too: one query for both.
         text = to_text(transcript_lines(transcript), language=transcript.language).strip()
         if text and len(text.encode()) <= TRANSCRIPT_MAX_BYTES:

@@ -35,6 +35,7 @@ from pagecache.caching import purge
 
 from .engines import get_engine
 from .engines.base import limit_prompt
+from .language import hold_reason, language_hint
 from .lines import split_lines
 from .models import Segment, Transcript, TranscriptRevision, snapshot
 from .notifications import transcript_finished
@@ -144,7 +145,10 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
             local_path(audio.file) as path,
             tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
         ):
-            info, segments = engine.transcribe(path, prompt=glossary_prompt(), progress=reporter)
+            hint = language_hint(audio)
+            info, segments = engine.transcribe(
+                path, prompt=glossary_prompt(), language_hint=hint or None, progress=reporter
+            )
             # Whisper's segments follow its decoding windows; the stored ones are lines a person would cut.
             for result in split_lines(segments):
                 row = [
@@ -154,7 +158,16 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
                     [[w.start_ms, w.end_ms, w.text, w.probability] for w in result.words],
                 ]
                 spool.write(json.dumps(row) + "\n")
-            _store(claim, spool, engine=engine.name, model=engine.model_label, language=info.language)
+            reason = hold_reason(info, hint)  # after the segments are read: their signals are complete
+            _store(
+                claim,
+                spool,
+                engine=engine.name,
+                model=engine.model_label,
+                language=info.language,
+                held=bool(reason),
+                held_reason=reason,
+            )
     except Superseded:
         logger.info("Transcript %s changed while this run worked on it; its result is dropped", transcript_id)
         return None

@@ -29,7 +29,8 @@ class ProgressColumn(Column):
 
 class ErrorColumn(Column):
     def get_value(self, instance):
-        return Truncator(instance.error).chars(120)
+        held = f"Held for review: {instance.held_reason}" if instance.held else ""
+        return Truncator(instance.error or held).chars(120)
 
 
 def review_buttons(transcript, user) -> list[Button]:
@@ -75,7 +76,7 @@ class TranscriptViewSet(ModelViewSet):
         ErrorColumn("error", label="Problem"),
         "finished_at",
     ]
-    list_filter = ["status", "edited", "language"]
+    list_filter = ["status", "held", "edited", "language"]
     search_fields = ["audio__title"]
     inspect_view_enabled = True
     inspect_view_fields = [
@@ -91,6 +92,8 @@ class TranscriptViewSet(ModelViewSet):
         "started_at",
         "finished_at",
         "heartbeat_at",
+        "held",
+        "held_reason",
         "edited",
         "edited_at",
         "edited_by",
@@ -104,6 +107,7 @@ class TranscriptViewSet(ModelViewSet):
             path("<int:pk>/segments/", admin_views.SegmentsView.as_view(), name="segments"),
             path("<int:pk>/speakers/", admin_views.SpeakersView.as_view(), name="speakers"),
             path("<int:pk>/rerun/", admin_views.RerunView.as_view(), name="rerun"),
+            path("<int:pk>/approve/", admin_views.ApproveView.as_view(), name="approve"),
             path("<int:pk>/revisions/", admin_views.RevisionsView.as_view(), name="revisions"),
             path(
                 "<int:pk>/revisions/<int:revision_pk>/", admin_views.RevisionView.as_view(), name="revision"

@@ -38,10 +38,12 @@ class PausingEngine(FasterWhisperEngine):
         while not (self.folder / "go").exists() and time.monotonic() < deadline:
             time.sleep(0.02)  # a signal's handler runs meanwhile, as it would during transcription
 
-    def transcribe(self, path, *, prompt="", language=None, progress=None):
+    def transcribe(self, path, *, prompt="", language=None, language_hint=None, progress=None):
         if self.at == "start":
             self.pause()
-            return super().transcribe(path, prompt=prompt, language=language, progress=progress)
+            return super().transcribe(
+                path, prompt=prompt, language=language, language_hint=language_hint, progress=progress
+            )
 
         def report(fraction: float) -> None:
             if progress is not None:
@@ -49,4 +51,6 @@ class PausingEngine(FasterWhisperEngine):
             if 0 < fraction < 1:
                 self.pause()
 
-        return super().transcribe(path, prompt=prompt, language=language, progress=report)
+        return super().transcribe(
+            path, prompt=prompt, language=language, language_hint=language_hint, progress=report
+        )

@@ -41,6 +41,25 @@ def test_a_finished_transcript_is_told(episode, django_capture_on_commit_callbac
     assert message.alternatives[0][1] == "text/html"
 
 
+def test_a_transcript_held_for_review_is_told_with_why(
+    home_page, episode, django_capture_on_commit_callbacks
+):
+    """A German show transcribed with the English-only tiny.en (issue 16): held, and the mail says so."""
+    show = episode.get_parent().specific
+    show.language = "de"
+    show.save_revision().publish()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request_transcription(episode.audio)
+
+    transcript = Transcript.objects.get(audio=episode.audio)
+    assert transcript.held
+    message = mail.outbox[0]
+    assert message.subject == "[The Power of Coproduction] Transcript held for review: Deciding together"
+    assert "is made but not published: The show's language is 'de'" in message.body
+    assert "Approve and publish" in message.body
+
+
 def test_a_failed_transcript_is_told_with_its_reason(episode, django_capture_on_commit_callbacks):
     transcript = Transcript.objects.create(audio=episode.audio, audio_sha256=episode.audio.sha256)
     episode.audio.file.storage.delete(episode.audio.file.name)  # the bytes are gone

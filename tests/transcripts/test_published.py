@@ -111,9 +111,21 @@ def replace_file(audio, path, capture):
     audio.refresh_from_db()
 
 
-@pytest.fixture
-def replace(site, django_capture_on_commit_callbacks):
-    """Replaces the site's audio file; afterwards its corrected transcript is of the old content."""
+@pytest.fixture(params=["replaced", "held"])
+def replace(request, site, django_capture_on_commit_callbacks):
+    """Takes the site's transcript out of sight, in one of two ways: "replaced" replaces the audio file, so
+    the corrected transcript is of the old content; "held" holds it for review as a run does when an
+    English-only model heard speech that is not English (issue 16), telling what depends on it."""
+
+    def hold():
+        from transcripts.transcribing import transcript_changed
+
+        with django_capture_on_commit_callbacks(execute=True):
+            Transcript.objects.filter(pk=site["transcript"].pk).update(
+                held=True, held_reason="The speech may not be English."
+            )
+            transcript_changed(Transcript.objects.get(pk=site["transcript"].pk))
+        assert not Transcript.objects.current().filter(pk=site["transcript"].pk).exists()
 
     def run():
         old_sha256 = site["audio"].sha256
@@ -126,7 +138,7 @@ def replace(site, django_capture_on_commit_callbacks):
             old_sha256,
         )
 
-    return run
+    return hold if request.param == "held" else run
 
 
 def html_of(client, url) -> str:

@@ -11,7 +11,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Whisper's decoder takes at most 448 tokens; the prompt gets half of them, less the start token.
 WHISPER_PROMPT_TOKENS = 224
@@ -37,10 +37,32 @@ class SegmentResult:
     words: tuple[Word, ...]
 
 
+@dataclass
+class SpeechSignals:
+    """What an engine saw of its own output, added up while its segments are read: enough to tell
+    afterwards whether an English-only model was given speech in another language (see
+    ``transcripts.language``). Zero everywhere for an engine that does not report them."""
+
+    speech_ms: int = 0  # speech that voice-activity detection found
+    worded_ms: int = 0  # the part of it covered by transcribed words
+    words: int = 0
+    uncertain_words: int = 0  # words with a probability under UNCERTAIN_WORD
+    fallback_ms: int = 0  # speech decoded only at a fallback temperature (the first decoding failed checks)
+    decoded_ms: int = 0  # speech in segments at all (the base of fallback_ms)
+
+
+UNCERTAIN_WORD = 0.5
+
+
 @dataclass(frozen=True)
 class TranscriptionInfo:
     language: str
     duration_ms: int
+    # Whether the model could have told another language (False: English-only, e.g. tiny.en).
+    multilingual: bool = True
+    language_probability: float | None = None
+    # Filled in as the segments are read: complete only once the iterator is exhausted.
+    signals: SpeechSignals = field(default_factory=SpeechSignals, compare=False)
 
 
 Progress = Callable[[float], None]
@@ -94,9 +116,11 @@ class BaseEngine(ABC):
         *,
         prompt: str = "",
         language: str | None = None,
+        language_hint: str | None = None,
         progress: Progress | None = None,
     ) -> tuple[TranscriptionInfo, Iterator[SegmentResult]]:
-        """Transcribe the audio at ``path``.
+        """Transcribe the audio at ``path``: in ``language`` when given, else in the language a multilingual
+        model detects, weighed with ``language_hint`` (the show's language); an English-only model: English.
 
         Returns the info at once and the segments as a lazy iterator: an hour of audio is stored segment
         by segment, never held as one list. ``progress`` is called with the fraction of the audio done

