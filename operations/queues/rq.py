@@ -32,7 +32,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.job import JobStatus
-from rq.job_lifecycle import record_job_failure
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.worker import SimpleWorker
 from rq.worker import Worker as RQWorker
@@ -261,5 +260,7 @@ def _fail(job, queue, error: Exception) -> None:
     with queue.connection.pipeline() as pipeline:
         job.save_meta()
         StartedJobRegistry(queue=queue).remove_executions(job, pipeline=pipeline)
-        record_job_failure(job, f"{cls.__qualname__}: {error}", pipeline)
+        job.set_status(JobStatus.FAILED, pipeline=pipeline)
+        # As rq.job_lifecycle.record_job_failure, with the dead worker's name on the failure.
+        job._handle_failure(f"{cls.__qualname__}: {error}", pipeline, worker_name=job.worker_name or "")
         pipeline.execute()
