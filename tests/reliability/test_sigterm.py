@@ -19,8 +19,6 @@ from .conftest import QUEUES, task_results
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-
-
 def texts(transcript) -> list[str]:
     return list(transcript.segments.order_by("index").values_list("text", flat=True))
 
