@@ -282,6 +282,29 @@ if TASKS_BACKEND == "rq":
 elif TASKS_BACKEND != "database":
     raise ImproperlyConfigured(f'TASKS_BACKEND must be "database" or "rq", not {TASKS_BACKEND!r}.')
 
+# GPU transcription workers (faster-whisper on CUDA): TRANSCRIPTION_DEVICE=cuda (or "auto"), with
+# TRANSCRIPTION_COMPUTE_TYPE (default float16 on CUDA, int8 on the CPU) and TRANSCRIPTION_BATCH_SIZE (pieces
+# of speech decoded at once: transcripts/engines/batched.py; 0, the default, decodes one at a time). Run
+# such a worker on the transcription queue only (docs/operators.md, "GPU transcription workers").
+TRANSCRIPTION_DEVICE = env.str("TRANSCRIPTION_DEVICE", default="cpu")
+TRANSCRIPTION_COMPUTE_TYPE = env.str(
+    "TRANSCRIPTION_COMPUTE_TYPE", default="int8" if TRANSCRIPTION_DEVICE == "cpu" else "float16"
+)
+TRANSCRIPTION_BATCH_SIZE = env.int("TRANSCRIPTION_BATCH_SIZE", default=0)
+if TRANSCRIPTION_DEVICE != "cpu" or TRANSCRIPTION_COMPUTE_TYPE != "int8" or TRANSCRIPTION_BATCH_SIZE:
+    _engine = globals().get("TRANSCRIPTION_ENGINE") or {"OPTIONS": {}}  # a model chosen above stays
+    TRANSCRIPTION_ENGINE = {
+        "BACKEND": "transcripts.engines.batched.BatchedFasterWhisperEngine"
+        if TRANSCRIPTION_BATCH_SIZE
+        else "transcripts.engines.faster_whisper.FasterWhisperEngine",
+        "OPTIONS": {
+            **_engine["OPTIONS"],
+            "device": TRANSCRIPTION_DEVICE,
+            "compute_type": TRANSCRIPTION_COMPUTE_TYPE,
+            **({"batch_size": TRANSCRIPTION_BATCH_SIZE} if TRANSCRIPTION_BATCH_SIZE else {}),
+        },
+    }
+
 # Whole public pages for anonymous visitors are kept this many seconds in the cache (pagecache/caching.py),
 # purged whenever anything they show changes; 0 turns the page cache off (development and tests; production
 # turns it on when CACHE_URL names a shared cache). Browsers and CDNs may keep a page PAGE_CACHE_MAX_AGE.
