@@ -89,7 +89,11 @@ def test_an_upload_while_redis_is_down_is_transcribed_when_it_is_back(cluster, c
     assert f"Queued again transcripts the task queue did not hold: [{transcript.pk}]" in scheduler.stdout
 
     cluster.wait_until(
-        lambda: Transcript.objects.filter(pk=transcript.pk, status=Transcript.DONE).exists(),
+        lambda: (
+            Transcript.objects.filter(pk=transcript.pk, status=Transcript.DONE).exists()
+            # The job's result is recorded in Redis just after the transcript is stored.
+            and [r.status for r in task_results(transcribe_audio, cluster)] == ["SUCCESSFUL"]
+        ),
         timeout=120,
         what="the worker to transcribe the upload",
     )
