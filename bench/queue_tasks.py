@@ -1,4 +1,4 @@
-"""The job of bench/queue.py: it writes when it started, so that the bench can measure the queue alone."""
+"""The job of bench/queue_latency.py: it notes when it started, so that the bench measures the queue."""
 
 import os
 import time

@@ -8,7 +8,9 @@ it started) and reports the median and 95th percentile of (start - enqueue), in 
 CPU time of the workers and the machine's load. The database is a throwaway SQLite file (or --database, a
 PostgreSQL URL whose database this run may empty); Redis is a private redis-server on a free port.
 
-    .venv/bin/python bench/queue.py [--jobs 100] [--rate 10] [--workers 1,4,8] [--database URL]
+    .venv/bin/python bench/queue_latency.py [--jobs 100] [--rate 10] [--workers 1,4,8] [--database URL]
+
+(Not named bench/queue.py: run as a script, that name would hide the standard library's queue module.)
 """
 
 import argparse
