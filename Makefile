@@ -43,7 +43,7 @@ node_modules/.installed: package.json package-lock.json
 
 .PHONY: system-deps
 system-deps: ## Install the Debian packages the tests, benchmarks and demo audio need, if missing
-	@missing=""; for tool in espeak-ng ffmpeg sox chromium wrk; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng ffmpeg sox chromium wrk redis-server; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing$$missing with apt-get"; \
 		if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \

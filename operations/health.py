@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Q
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from . import queues
+
 logger = logging.getLogger(__name__)
 
-OK, ERROR = "ok", "error"
+OK, ERROR, UNREACHABLE = "ok", "error", "unreachable"
 CACHE_KEY = "health:ping"
 # Wagtail hook: ``fn() -> dict`` of counts an app adds to the workers' report (the transcripts app:
 # ``stalled_transcriptions``), so that this app imports none of those it reports on.
@@ -62,69 +62,20 @@ def check_cache() -> str:
     return OK
 
 
-def _seconds_since(moment, now) -> int | None:
-    return None if moment is None else max(0, round((now - moment).total_seconds()))
-
-
 def queue_report(queue_names: list[str] | None = None) -> dict:
-    """Jobs of the database task queue: waiting (ready to run now), the oldest one's wait in seconds,
-    running; overall and per queue. A job held back until a later time (a retry's delay) waits from then.
-    One query over the unfinished jobs."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    now = timezone.now()
-    no_delay = Q(run_after=get_date_max()) | Q(run_after__lte=F("enqueued_at"))
-    delayed_and_due = Q(run_after__gt=F("enqueued_at"), run_after__lte=now) & ~Q(run_after=get_date_max())
-    ready = Q(status=TaskResultStatus.READY) & (no_delay | delayed_and_due)
-    running = Q(status=TaskResultStatus.RUNNING)
-    rows = DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
-    if queue_names:
-        rows = rows.filter(queue_name__in=queue_names)
-    rows = (
-        rows.values("queue_name")
-        .order_by("queue_name")
-        .annotate(
-            waiting=Count("pk", filter=ready),
-            running=Count("pk", filter=running),
-            enqueued=Min("enqueued_at", filter=Q(status=TaskResultStatus.READY) & no_delay),
-            due=Min("run_after", filter=Q(status=TaskResultStatus.READY) & delayed_and_due),
-        )
-    )
-    queues = {}
-    for row in rows:
-        since = min((t for t in (row["enqueued"], row["due"]) if t is not None), default=None)
-        queues[row["queue_name"]] = {
-            "waiting": row["waiting"],
-            "oldest_waiting_seconds": _seconds_since(since, now),
-            "running": row["running"],
-        }
-    ages = [q["oldest_waiting_seconds"] for q in queues.values() if q["oldest_waiting_seconds"] is not None]
-    return {
-        "waiting": sum(q["waiting"] for q in queues.values()),
-        "oldest_waiting_seconds": max(ages, default=None),
-        "running": sum(q["running"] for q in queues.values()),
-        "queues": queues,
-    }
+    """Jobs of the task queue in use (``operations.queues``: the database queue, or RQ's queues on
+    Redis): waiting (ready to run now), the oldest one's wait in seconds, running; overall and per queue.
+    ``backend`` names the queue. Raises when the queue cannot be read."""
+    return queues.report(queue_names)
 
 
 def worker_report() -> dict:
-    """What the database knows of the workers: how many are busy (distinct worker ids on running jobs),
-    how long ago any job last finished, and what ``WORKER_REPORT_HOOK`` functions add (transcriptions
-    whose worker stopped beating, which the scheduler queues again)."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
+    """What the queue knows of the workers (RQ: alive and busy; the database queue: busy, as distinct
+    worker ids on running jobs), how long ago any job last finished, and what ``WORKER_REPORT_HOOK``
+    functions add (transcriptions whose worker stopped beating, which the scheduler queues again)."""
     from wagtail import hooks
 
-    now = timezone.now()
-    busy = set()
-    for worker_ids in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
-        "worker_ids", flat=True
-    ):
-        if worker_ids:
-            busy.add(worker_ids[-1])  # the worker that took the job last
-    last_finished = DBTaskResult.objects.aggregate(last=Max("finished_at"))["last"]
-    report = {"busy": len(busy), "last_finished_seconds": _seconds_since(last_finished, now)}
+    report = queues.workers()
     for counts in hooks.get_hooks(WORKER_REPORT_HOOK):
         report.update(counts())
     return report
@@ -147,7 +98,12 @@ def web_report() -> Report:
         if report.checks[name] != OK:
             report.failed.append(name)
     report.checks["queue"] = report.checks["workers"] = None
-    if report.checks["database"] == OK:
+    if not queues.reachable():
+        # Redis down: the site serves pages and takes uploads (their jobs are queued again when Redis is
+        # back), so the web process stays in the load balancer; `healthcheck --worker` fails instead.
+        logger.error("Health check: the task queue (Redis) does not answer")
+        report.checks["queue"] = UNREACHABLE
+    elif report.checks["database"] == OK:
         try:
             report.checks["queue"] = queue_report()
             report.checks["workers"] = worker_report()

@@ -8,6 +8,11 @@ stamped with ``started_at``) to its end, and every write of the run is condition
 (``Claim.rows``), so a run overtaken by something newer (a replaced file, an import, a newer run) writes
 nothing and stops at its next progress report (``Superseded``). The apps keep their own rows and say what
 a run does; this module holds what does not depend on which.
+
+Heartbeats are written, and compared with the lease, in the database's time (``Now()``), never a
+worker's: a worker on a machine whose clock is minutes slow would otherwise write heartbeats that look
+stale at once, and a scheduler whose clock is fast would think live runs dead, and either way a live run
+would be taken over.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F, Model, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from .reconnecting import DATABASE_UNREACHABLE, retrying
@@ -54,8 +60,8 @@ def claim(model: type[Model], pk: int, **also) -> Claim | None:
     now = timezone.now()
     claimed = model._default_manager.filter(pk=pk, status=model.QUEUED).update(
         status=model.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
+        started_at=now,  # the claim's token: only compared for equality
+        heartbeat_at=Now(),
         finished_at=None,
         progress=0,
         error="",
@@ -63,6 +69,11 @@ def claim(model: type[Model], pk: int, **also) -> Claim | None:
         **also,
     )
     return Claim(model, pk, now) if claimed else None
+
+
+def stale_before(lease_seconds: float):
+    """The moment, in the database's time, before which a heartbeat is stale: for ``heartbeat_at__lt``."""
+    return Now() - timedelta(seconds=lease_seconds)
 
 
 def requeue_stale(
@@ -80,8 +91,7 @@ def requeue_stale(
     marked FAILED with the reason ``gave_up`` (and ``give_up_fields``) instead, and ``on_give_up(pk)`` is
     told (e.g. to notify its editors). Returns the ids queued again."""
     model = rows.model
-    cutoff = timezone.now() - timedelta(seconds=lease_seconds)
-    stale = rows.filter(status=model.RUNNING, heartbeat_at__lt=cutoff)
+    stale = rows.filter(status=model.RUNNING, heartbeat_at__lt=stale_before(lease_seconds))
     for pk in stale.filter(attempts__gte=max_attempts).values_list("pk", flat=True):
         # One at a time, and only if still stale, so that each one given up is told once.
         given_up = stale.filter(pk=pk).update(
@@ -112,7 +122,7 @@ def heartbeat(rows: Callable[[], QuerySet], every: float, label: str) -> Iterato
         try:
             while not stop.wait(every):
                 try:
-                    rows().update(heartbeat_at=timezone.now())
+                    rows().update(heartbeat_at=Now())
                 except DATABASE_UNREACHABLE as error:  # a restart: the next beat opens a new connection
                     logger.warning("Heartbeat of %s missed (%s)", label, error)
                     connection.close()
@@ -155,10 +165,33 @@ class ProgressReporter:
             self.last = now
             done = min(max(fraction, 0), 1)
             if not retrying(
-                lambda: self.claim.rows().update(progress=done, heartbeat_at=timezone.now()),
+                lambda: self.claim.rows().update(progress=done, heartbeat_at=Now()),
                 f"recording the progress of {self.label}",
                 give_up_after=self.give_up_after,
             ):
                 raise Superseded(self.claim)
         if self.also is not None:
             self.also(fraction)
+
+
+# A QUEUED row younger than this may still be on its way to the queue (its job is queued on commit).
+LOST_AFTER_SECONDS = 60
+
+
+def requeue_lost(rows: QuerySet, unfinished: set | None, enqueue: Callable[[int], object]) -> list[int]:
+    """Queue again (``enqueue(pk)`` after commit) the QUEUED rows among ``rows`` whose job the queue does
+    not hold (``unfinished``: the first arguments of the task's unfinished jobs, from
+    ``operations.queues.unfinished_args``; None when the queue cannot tell, and nothing is done): Redis was
+    down when the job was queued, or restarted without its data. The row is the truth, so the work is not
+    lost. Rows queued in the last ``LOST_AFTER_SECONDS`` are left alone, their job may be on its way; a
+    job queued twice runs once (the second finds the row claimed). Returns the ids queued again."""
+    if unfinished is None:
+        return []
+    model = rows.model
+    candidates = rows.filter(
+        status=model.QUEUED, queued_at__lt=Now() - timedelta(seconds=LOST_AFTER_SECONDS)
+    ).values_list("pk", flat=True)
+    lost = sorted(pk for pk in candidates if pk not in unfinished)
+    for pk in lost:
+        transaction.on_commit(lambda pk=pk: enqueue(pk))
+    return lost

@@ -23,6 +23,7 @@ import tempfile
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 from wagtail import hooks
 
@@ -221,7 +222,7 @@ def _store_once(claim: Claim, spool, **fields) -> None:
     with transaction.atomic():
         # A write first: from here to the commit the row (PostgreSQL) or the database (SQLite, whose
         # transactions here are IMMEDIATE) is this run's, so nothing can come between check and write.
-        if not claim.rows().update(heartbeat_at=timezone.now()):
+        if not claim.rows().update(heartbeat_at=Now()):  # the database's time: see operations.leases
             raise Superseded(claim)
         transcript = Transcript.objects.get(pk=claim.pk)
         if transcript.edited:

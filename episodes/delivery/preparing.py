@@ -193,6 +193,23 @@ def requeue_stale() -> list[int]:
     return requeued
 
 
+def requeue_lost() -> list[int]:
+    """Queue again the QUEUED renditions whose job the task queue does not hold (Redis was down when it was
+    queued, or lost it): the rows are the truth (``operations.leases.requeue_lost``). Run by the scheduler."""
+    from operations import queues
+
+    from ..tasks import prepare_audio_task
+
+    requeued = leases.requeue_lost(
+        AudioRendition.objects.filter(retired_at__isnull=True),
+        queues.unfinished_args(prepare_audio_task),
+        prepare_audio_task.enqueue,
+    )
+    if requeued:
+        logger.warning("Queued again audio renditions the task queue did not hold: %s", requeued)
+    return requeued
+
+
 class Failed(Exception):
     """The run failed for a reason the editor is told. ``retryable``: the cause is transient (storage, a
     full disk), so the scheduler tries again later; otherwise (the master does not decode) it would fail

@@ -65,7 +65,13 @@ def test_a_healthy_site_answers_200_with_an_empty_queue(client):
         "status": "ok",
         "database": "ok",
         "cache": "ok",
-        "queue": {"waiting": 0, "oldest_waiting_seconds": None, "running": 0, "queues": {}},
+        "queue": {
+            "backend": "database",
+            "waiting": 0,
+            "oldest_waiting_seconds": None,
+            "running": 0,
+            "queues": {},
+        },
         "workers": {
             "busy": 0,
             "last_finished_seconds": None,

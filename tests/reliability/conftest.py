@@ -1,12 +1,17 @@
 """Real processes for the reliability tests: `manage.py db_worker` and `manage.py scheduler` run as
 subprocesses with the production settings, against the test database (a file on SQLite, see
-settings/test.py; the test database on PostgreSQL) and the test's MEDIA_ROOT."""
+settings/test.py; the test database on PostgreSQL) and the test's MEDIA_ROOT.
+
+The tests of the queue itself run on both queues: parametrized with ``QUEUES`` (indirectly, through the
+``cluster`` fixture), a test's processes use the database queue (``db_worker``) or RQ on a Redis server of
+the test's own (``rqworker``, TASKS_BACKEND=rq; see private_redis.py). ``task_results`` reads either."""
 
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +19,8 @@ import pytest
 from django.db import connection
 
 from tests.audio import ENCODINGS, require
+
+from . import private_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 POLL_SECONDS = 0.05
@@ -147,12 +154,39 @@ class Pause:
         (self.folder / "go").touch()
 
 
+TASK_QUEUES = ["default", "transcription", "delivery"]
+DATABASE_QUEUE = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}
+RQ_QUEUE = {"BACKEND": "operations.queues.rq.RQBackend", "QUEUES": TASK_QUEUES}
+# The RQ variants are the database variants' twins: on the PostgreSQL pass of CI, which runs the whole
+# suite again to test PostgreSQL, they would test Redis a second time, not PostgreSQL (RQ keeps its jobs in
+# Redis; the rows the workers write are the same on both databases), so they run on the SQLite pass only.
+# RUN_RQ_ON_POSTGRESQL=1 runs them there too.
+RQ_ON_THIS_DATABASE = connection.vendor == "sqlite" or os.environ.get("RUN_RQ_ON_POSTGRESQL") == "1"
+QUEUES = [
+    "database",
+    pytest.param(
+        "rq",
+        marks=[
+            pytest.mark.skipif(
+                private_redis.BINARY is None, reason="redis-server is needed (make system-deps)"
+            ),
+            pytest.mark.skipif(
+                not RQ_ON_THIS_DATABASE,
+                reason="RQ's variant runs on the SQLite pass: on PostgreSQL it would test Redis again, not "
+                "the database (RUN_RQ_ON_POSTGRESQL=1 runs it)",
+            ),
+        ],
+    ),
+]
+
+
 class Cluster:
     """The processes one test runs. Every one is killed when the test ends, before the test database is
-    emptied."""
+    emptied. ``backend``: "database" (db_worker) or "rq" (rqworker on ``redis``, a PrivateRedis)."""
 
-    def __init__(self, folder: Path, media_root: Path):
+    def __init__(self, folder: Path, media_root: Path, backend: str = "database", redis=None):
         self.folder = folder
+        self.backend, self.redis = backend, redis
         self.processes: list[Process] = []
         self.env = {
             **os.environ,
@@ -167,6 +201,10 @@ class Cluster:
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("TRANSCRIPTION_LEASE_SECONDS", None)
+        if backend == "rq":
+            self.env |= {"TASKS_BACKEND": "rq", "REDIS_URL": redis.url}
+        else:
+            self.env.pop("TASKS_BACKEND", None)
 
     def pause(self, at: str = "progress") -> Pause:
         """A new ``Pause`` for workers of this test to stop at (see ``Pause``)."""
@@ -186,7 +224,12 @@ class Cluster:
         return process
 
     def start_worker(self, worker_id: str, **kwargs) -> Process:
-        """A `db_worker` for every queue, as in the Procfile, polling often so that tests are quick."""
+        """A `db_worker` for every queue, as in the Procfile, polling often so that tests are quick; on RQ,
+        `rqworker` for every queue (it waits on Redis, no polling)."""
+        if self.backend == "rq":
+            worker = self.start(worker_id, "rqworker", *TASK_QUEUES, "--name", worker_id, **kwargs)
+            self.wait_for_output(worker, f"Worker {worker_id}: started", timeout=60)
+            return worker
         worker = self.start(
             worker_id,
             *["db_worker", "--queue-name", "*", "--no-reload", "--no-startup-delay", "--interval", "0.2"],
@@ -235,8 +278,18 @@ class Cluster:
             lambda: text in process.output(), timeout=timeout, what=f"{process.name} to log {text!r}"
         )
 
+    @property
+    def stop_message(self) -> str:
+        """What a worker logs on a first SIGTERM, when it finishes the job in hand and stops."""
+        if self.backend == "rq":
+            return "warm shut down requested"
+        return "Received Terminated - shutting down gracefully"
+
     def report(self) -> str:
-        return "\n".join(f"----- {p.name} -----\n{p.output()[-6000:]}" for p in self.processes)
+        logs = [f"----- {p.name} -----\n{p.output()[-6000:]}" for p in self.processes]
+        if self.redis is not None:
+            logs.append(f"----- redis-server -----\n{self.redis.log()[-3000:]}")
+        return "\n".join(logs)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -245,20 +298,93 @@ class Cluster:
             process.popen.wait(timeout=10)
 
 
+def use_rq(settings, url: str) -> None:
+    """This process enqueues on RQ at ``url``, with the settings TASKS_BACKEND=rq makes."""
+    settings.TASKS = {"default": RQ_QUEUE}
+    settings.RQ_QUEUES = {name: {"URL": url, "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES}
+    settings.RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "operations.queues.rq.Worker"}
+
+
 @pytest.fixture
-def cluster(transactional_db, settings, tmp_path):
+def cluster(request, transactional_db, settings, tmp_path):
     """Start processes with ``cluster.start_worker()`` and ``cluster.start()``; this test process enqueues
-    on the database backend as the site does (the test settings otherwise run tasks at once)."""
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django_tasks_db.DatabaseBackend",
-            "QUEUES": ["default", "transcription", "delivery"],
-        }
-    }
+    on the database backend as the site does (the test settings otherwise run tasks at once), or on RQ
+    with a Redis of the test's own when parametrized so (``QUEUES``, indirect)."""
+    backend = getattr(request, "param", "database")
     folder = tmp_path / "processes"
     folder.mkdir()
-    processes = Cluster(folder, settings.MEDIA_ROOT)
+    redis = None
+    if backend == "rq":
+        redis = private_redis.PrivateRedis()
+        redis.start()
+        use_rq(settings, redis.url)
+    else:
+        settings.TASKS = {"default": DATABASE_QUEUE}
+    processes = Cluster(folder, settings.MEDIA_ROOT, backend, redis)
     try:
         yield processes
     finally:
         processes.stop()
+        if redis is not None:
+            redis.destroy()
+
+
+@dataclass
+class Result:
+    """A task's result as either queue records it."""
+
+    id: str
+    status: str
+    worker_ids: list
+    return_value: object
+    args: list
+    exception_class_path: str
+    enqueued_at: object
+
+
+def task_results(task, cluster: Cluster) -> list[Result]:
+    """The results of ``task``'s jobs on the cluster's queue, oldest first."""
+    if cluster.backend == "rq":
+        return _rq_results(task)
+    from django_tasks_db.models import DBTaskResult
+
+    return [
+        Result(
+            str(r.id),
+            r.status,
+            list(r.worker_ids),
+            r.return_value if r.status == "SUCCESSFUL" else None,
+            r.args_kwargs["args"],
+            r.exception_class_path,
+            r.enqueued_at,
+        )
+        for r in DBTaskResult.objects.filter(task_path=task.module_path).order_by("enqueued_at")
+    ]
+
+
+def _rq_results(task) -> list[Result]:
+    import django_rq
+    from django_tasks_rq import Job
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    results = []
+    for name in TASK_QUEUES:
+        queue = django_rq.get_queue(name, job_class=Job)
+        registries = (StartedJobRegistry, FinishedJobRegistry, FailedJobRegistry, ScheduledJobRegistry)
+        ids = set(queue.get_job_ids()).union(*(r(queue=queue).get_job_ids() for r in registries))
+        for job in Job.fetch_many(sorted(ids), connection=queue.connection):
+            if job is None or job.func_name != task.module_path:
+                continue
+            result = job.task_result
+            results.append(
+                Result(
+                    job.id,
+                    str(result.status),
+                    list(dict.fromkeys(result.worker_ids)),  # a result recorded twice names its worker twice
+                    result.return_value if result.status == "SUCCESSFUL" else None,
+                    list(job.args),
+                    result.errors[-1].exception_class_path if result.errors else "",
+                    job.enqueued_at,
+                )
+            )
+    return sorted(results, key=lambda r: r.enqueued_at)

@@ -1,12 +1,11 @@
-"""SIGTERM, as a deploy, `systemctl stop` or `honcho` sends it, to a `db_worker` in the middle of a
-transcription: the worker finishes the file it is on, takes no new job, and exits cleanly; the next worker
-takes the jobs that were waiting. (SIGKILL, or a stop that runs out of time and ends in SIGKILL, leaves the
-file to the scheduler: see test_workers.py.)"""
+"""SIGTERM, as a deploy, `systemctl stop` or `honcho` sends it, to a `db_worker` (or an `rqworker`) in the
+middle of a transcription: the worker finishes the file it is on, takes no new job, and exits cleanly;
+the next worker takes the jobs that were waiting. (SIGKILL, or a stop that runs out of time and ends in
+SIGKILL, leaves the file to the scheduler: see test_workers.py.)"""
 
 import signal
 
 import pytest
-from django_tasks_db.models import DBTaskResult
 
 from episodes.uploads import create_audio_file
 from transcripts.engines import get_engine
@@ -15,19 +14,20 @@ from transcripts.models import Transcript
 from transcripts.tasks import transcribe_audio
 from transcripts.transcribing import glossary_prompt
 
+from .conftest import QUEUES, task_results
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def tasks_of(transcript) -> list[DBTaskResult]:
-    results = DBTaskResult.objects.filter(task_path=transcribe_audio.module_path).order_by("enqueued_at")
-    return [r for r in results if r.args_kwargs["args"] == [transcript.pk]]
 
 
 def texts(transcript) -> list[str]:
     return list(transcript.segments.order_by("index").values_list("text", flat=True))
 
 
+@pytest.mark.parametrize("cluster", QUEUES, indirect=True)
 def test_sigterm_lets_the_worker_finish_its_file_then_stop(cluster, long_speech, clips):
+    def tasks_of(transcript):
+        return [r for r in task_results(transcribe_audio, cluster) if r.args == [transcript.pk]]
+
     # The worker holds still part-way through the file until the signal has been handled: were it let
     # run, a fast one could finish the file, and claim the job queued next, before the signal landed.
     halfway = cluster.pause("progress")
@@ -41,7 +41,7 @@ def test_sigterm_lets_the_worker_finish_its_file_then_stop(cluster, long_speech,
     waiting = Transcript.objects.get(audio=create_audio_file(clips["garden"], title="garden"))
     stopped.expected_to_exit = True
     stopped.popen.send_signal(signal.SIGTERM)
-    cluster.wait_for_output(stopped, "Received Terminated - shutting down gracefully")
+    cluster.wait_for_output(stopped, cluster.stop_message)
     halfway.release()
 
     # Meanwhile, the same audio transcribed here, start to end, and cut into lines, as a clean run would.
@@ -50,7 +50,7 @@ def test_sigterm_lets_the_worker_finish_its_file_then_stop(cluster, long_speech,
     assert len(clean) > 1
 
     assert stopped.popen.wait(timeout=180) == 0, stopped.output()
-    assert "Received Terminated - shutting down gracefully" in stopped.output()
+    assert cluster.stop_message in stopped.output()
     transcript.refresh_from_db()
     assert (transcript.status, transcript.attempts, transcript.progress) == (Transcript.DONE, 1, 1)
     assert texts(transcript) == clean

@@ -17,6 +17,8 @@ from transcripts.models import Transcript
 from transcripts.tasks import transcribe_audio
 from transcripts.transcribing import MAX_ATTEMPTS, glossary_prompt
 
+from .conftest import QUEUES, task_results
+
 # Committed transactions, which other processes see; the migrations' rows (site, root page) put back for each.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -42,6 +44,12 @@ def assert_segments_numbered_once(transcript):
     assert len(set(lines)) == len(lines), f"a segment stored twice: {lines}"
 
 
+def results_of(cluster, transcript_id):
+    """The transcription tasks of ``transcript_id`` on the cluster's queue (database or RQ), oldest first."""
+    return [r for r in task_results(transcribe_audio, cluster) if r.args == [transcript_id]]
+
+
+@pytest.mark.parametrize("cluster", QUEUES, indirect=True)
 def test_a_worker_killed_mid_file_is_replaced_and_the_file_transcribed_once(cluster, long_speech):
     # The worker holds still once it has reported progress part-way through the file: polling for that
     # state instead could miss it on a machine or engine fast enough to finish the file between two polls.
@@ -79,7 +87,7 @@ def test_a_worker_killed_mid_file_is_replaced_and_the_file_transcribed_once(clus
     assert "Marked failed the task results whose worker stopped" in scheduler.stdout
 
     cluster.wait_until(
-        lambda: all(t.status in FINISHED for t in transcription_tasks(transcript.pk)),
+        lambda: all(t.status in FINISHED for t in results_of(cluster, transcript.pk)),
         timeout=180,
         what="the fresh worker to finish the transcription task",
     )
@@ -88,7 +96,7 @@ def test_a_worker_killed_mid_file_is_replaced_and_the_file_transcribed_once(clus
     assert (transcript.status, transcript.attempts, transcript.progress) == (Transcript.DONE, 2, 1)
     assert_segments_numbered_once(transcript)
     assert texts(transcript) == clean
-    dead_task, new_task = transcription_tasks(transcript.pk)
+    dead_task, new_task = results_of(cluster, transcript.pk)
     assert (dead_task.status, dead_task.worker_ids) == ("FAILED", ["killed-worker"])
     assert dead_task.exception_class_path == WORKER_LOST
     assert (new_task.status, new_task.worker_ids, new_task.return_value) == (

@@ -7,6 +7,7 @@ secret lives here: ``SECRET_KEY`` has no default in production and a throwaway o
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -263,6 +264,10 @@ SCHEDULED_JOBS = [
     # The same for audio delivery renditions (ffmpeg killed with its worker), and delete the renditions
     # retired longer than DELIVERY_GRACE_DAYS ago with their files.
     ("episodes.delivery.preparing.requeue_stale", 0),
+    # Queue again the transcripts and renditions QUEUED in the database whose job the task queue does not
+    # hold (Redis was down when they were queued, or lost them): the rows are the truth.
+    ("transcripts.recovery.requeue_lost_transcriptions", 0),
+    ("episodes.delivery.preparing.requeue_lost", 0),
     ("episodes.delivery.preparing.delete_expired", 60 * 60),
     # Queue again the renditions that failed for a transient reason, once their retry time has come.
     ("episodes.delivery.retries.retry_failed", 0),
@@ -292,12 +297,54 @@ HEALTH_MAX_WAIT_SECONDS = env.int("HEALTH_MAX_WAIT_SECONDS", default=900)
 # workers (`db_worker --queue-name transcription`); audio delivery (ffmpeg) has the "delivery" queue, so
 # that transcription and delivery do not wait on each other. `make run` starts one worker for all queues.
 # Tests switch to the immediate backend (settings/test.py).
+TASK_QUEUES = ["default", "transcription", "delivery"]
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "transcription", "delivery"],
+        "QUEUES": TASK_QUEUES,
     },
 }
+# TASKS_BACKEND=rq moves every queue (Wagtail's tasks too) to Redis with RQ (django-tasks-rq), for more
+# workers than the database likes polling it, or workers on other machines: REDIS_URL names the server
+# (e.g. redis://queue.internal:6379/0; give it persistence, appendonly yes). Workers are then
+# `manage.py rqworker default transcription delivery --with-scheduler` (the Procfile's worker-rq), with the
+# worker class and job class below. The transcript and rendition rows stay the truth: the scheduler queues
+# again what a dead worker or a Redis outage lost (operations/queues.py). See docs/operators.md.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+if TASKS_BACKEND == "rq":
+    REDIS_URL = env.str("REDIS_URL")  # no default: a queue on the wrong server loses work silently
+    # A job's time limit: long, because a dead worker is found by the lease (TRANSCRIPTION_LEASE_SECONDS),
+    # not by a timeout, and a three-hour episode on a CPU takes hours.
+    RQ_JOB_TIMEOUT = env.int("RQ_JOB_TIMEOUT", default=24 * 60 * 60)
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": RQ_JOB_TIMEOUT} for name in TASK_QUEUES}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job", "WORKER_CLASS": "operations.queues.rq.Worker"}
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "operations.queues.rq.RQBackend", "QUEUES": TASK_QUEUES}}
+elif TASKS_BACKEND != "database":
+    raise ImproperlyConfigured(f'TASKS_BACKEND must be "database" or "rq", not {TASKS_BACKEND!r}.')
+
+# GPU transcription workers (faster-whisper on CUDA): TRANSCRIPTION_DEVICE=cuda (or "auto"), with
+# TRANSCRIPTION_COMPUTE_TYPE (default float16 on CUDA, int8 on the CPU) and TRANSCRIPTION_BATCH_SIZE (pieces
+# of speech decoded at once: transcripts/engines/batched.py; 0, the default, decodes one at a time). Run
+# such a worker on the transcription queue only (docs/operators.md, "GPU transcription workers").
+TRANSCRIPTION_DEVICE = env.str("TRANSCRIPTION_DEVICE", default="cpu")
+TRANSCRIPTION_COMPUTE_TYPE = env.str(
+    "TRANSCRIPTION_COMPUTE_TYPE", default="int8" if TRANSCRIPTION_DEVICE == "cpu" else "float16"
+)
+TRANSCRIPTION_BATCH_SIZE = env.int("TRANSCRIPTION_BATCH_SIZE", default=0)
+if TRANSCRIPTION_DEVICE != "cpu" or TRANSCRIPTION_COMPUTE_TYPE != "int8" or TRANSCRIPTION_BATCH_SIZE:
+    _engine = globals().get("TRANSCRIPTION_ENGINE") or {"OPTIONS": {}}  # a model chosen above stays
+    TRANSCRIPTION_ENGINE = {
+        "BACKEND": "transcripts.engines.batched.BatchedFasterWhisperEngine"
+        if TRANSCRIPTION_BATCH_SIZE
+        else "transcripts.engines.faster_whisper.FasterWhisperEngine",
+        "OPTIONS": {
+            **_engine["OPTIONS"],
+            "device": TRANSCRIPTION_DEVICE,
+            "compute_type": TRANSCRIPTION_COMPUTE_TYPE,
+            **({"batch_size": TRANSCRIPTION_BATCH_SIZE} if TRANSCRIPTION_BATCH_SIZE else {}),
+        },
+    }
 
 # Whole public pages for anonymous visitors are kept this many seconds in the cache (pagecache/caching.py),
 # purged whenever anything they show changes; 0 turns the page cache off (development and tests; production

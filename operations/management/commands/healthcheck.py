@@ -8,13 +8,14 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from operations import health
+from operations import health, queues
 
 
 class Command(BaseCommand):
     help = (
         "Check the database and the cache (as /health/ does), or with --worker the database and the task "
-        "queue: fails when the oldest waiting job has waited longer than HEALTH_MAX_WAIT_SECONDS."
+        "queue: fails when the oldest waiting job has waited longer than HEALTH_MAX_WAIT_SECONDS, and on RQ "
+        "when Redis does not answer or no worker is alive."
     )
 
     def add_arguments(self, parser):
@@ -50,9 +51,17 @@ class Command(BaseCommand):
     def worker_report(self, queue_names, max_wait) -> dict:
         if health.check_database() != health.OK:
             raise CommandError("Unhealthy: the database does not answer.")
+        if not queues.reachable():
+            raise CommandError("Unhealthy: the task queue (Redis) does not answer.")
         queue = health.queue_report(queue_names)
         oldest = queue["oldest_waiting_seconds"]
         report = {"status": health.OK, "database": health.OK, "queue": queue, "max_wait_seconds": max_wait}
+        if queue["backend"] == queues.RQ:
+            # RQ's workers register in Redis: a queue with nobody alive to work it is unhealthy at once.
+            report["workers"] = workers = queues.workers()
+            if not workers["alive"]:
+                report["status"] = health.ERROR
+                raise CommandError(f"Unhealthy: no RQ worker is alive. {json.dumps(report)}")
         if oldest is not None and oldest > max_wait:
             report["status"] = health.ERROR
             raise CommandError(
