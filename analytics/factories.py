@@ -9,10 +9,12 @@ import factory
 from factory.django import DjangoModelFactory
 
 from .models import DailyDownloads
+from .totals import rebuild
 
 
 class DailyDownloadsFactory(DjangoModelFactory):
-    """One (day, page, app) row. Pass ``page`` and ``show`` (the page's show, as counting stores it)."""
+    """One (day, page, app) row. Pass ``page`` and ``show`` (the page's show, as counting stores it). The
+    page's totals are recomputed after it, as the aggregator would have kept them."""
 
     day = factory.LazyFunction(lambda: datetime.now(UTC).date())
     app = "Apple Podcasts"
@@ -20,3 +22,9 @@ class DailyDownloadsFactory(DjangoModelFactory):
 
     class Meta:
         model = DailyDownloads
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = super()._create(model_class, *args, **kwargs)
+        rebuild([row.page_id])
+        return row
