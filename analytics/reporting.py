@@ -14,17 +14,20 @@ Visitors never reach the admin, so never see any.
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
 from django.core.cache import cache
 from django.db.models import Case, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from episodes.models import EpisodePage, InterviewPage, ShowPage
 
+from .aggregating import pending_since
 from .counting import now, utc_day
 from .models import DailyDownloads, DownloadTotals
 from .totals import FIRST_DAYS, FirstPublishedDay
@@ -118,6 +121,28 @@ def may_see_reports(user) -> bool:
     if not user.is_active:
         return False
     return user.is_superuser or PagePermissionPolicy().user_has_any_permission(user, ["change", "add"])
+
+
+# ------------------------------------------------------------------------------------------ how fresh
+
+
+def counted_up_to(zone_name: str | None = None) -> str:
+    """How fresh the figures are, for the report, the edit page's panel and ``manage.py downloads``: the
+    moment of the oldest request not yet aggregated (``aggregating.pending_since``: everything before it is
+    counted), in UTC, the days' zone, and in the site's (or the user's) time zone as the rest of the admin
+    shows times; "up to date" when nothing waits. The date is named when it is not today's (UTC)."""
+    since = pending_since()
+    if since is None:
+        return "Counted up to date: no download is waiting to be counted."
+    at = since.astimezone(UTC)
+    text = f"{at:%H:%M} UTC" if at.date() == today() else f"{at:%Y-%m-%d %H:%M} UTC"
+    zone = zoneinfo.ZoneInfo(zone_name) if zone_name else timezone.get_current_timezone()
+    zone_name = zone_name or timezone.get_current_timezone_name()
+    if zone_name != "UTC":
+        local = since.astimezone(zone)
+        same_day = local.date() == at.date()
+        text += f" ({local:%H:%M} {zone_name})" if same_day else f" ({local:%Y-%m-%d %H:%M} {zone_name})"
+    return f"Counted up to {text}; downloads made since are added within a few minutes."
 
 
 # ------------------------------------------------------------------------------------------ the figures

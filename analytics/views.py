@@ -211,6 +211,7 @@ class DownloadsReport(ReportView):
             apps=period.apps,
             first_day=self.first_day,
             last_day=self.last_day,
+            counted_up_to=reporting.counted_up_to(),
         )
         return context
 
@@ -232,5 +233,6 @@ def episode_panel(page, request) -> str | None:
         "chart": bar_chart(series, f"Downloads per day of “{page.title}”, last 30 days"),
         "report_url": reverse("analytics_reports:downloads"),
         "show": getattr(page, "show", None),
+        "counted_up_to": reporting.counted_up_to(),
     }
     return render_to_string("analytics/panels/downloads.html", context, request=request)

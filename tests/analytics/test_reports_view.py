@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -18,9 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import GroupPagePermission
 
+from analytics.counting import aggregate
 from analytics.factories import DailyDownloadsFactory
-from analytics.reporting import settled_until, today
+from analytics.models import DownloadEvent
+from analytics.reporting import counted_up_to, settled_until, today
 from episodes.factories import EpisodePageFactory, ShowPageFactory
+from tests.analytics import clock
 from tests.analytics.reports import went_live
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +77,52 @@ def test_report_shows_chart_apps_and_episodes(client, editor, shows):
         ("Care at Home: the first", 35, 55, 55),
         ("Deciding Together: the first", 21, 33, 33),
     ]
+
+
+def test_report_says_how_fresh_its_figures_are(client, editor, shows, settings):
+    """ "Counted up to" the oldest request not yet aggregated, in UTC and in the site's time zone (Paris:
+    an hour ahead in December); "up to date" once the scheduler's round has aggregated it."""
+    settings.TIME_ZONE = "Europe/Paris"
+    clock.set_to(datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
+    _, episode = shows["Deciding Together"]
+    DownloadEvent.objects.create(
+        day=date(2026, 12, 6),
+        listener="0" * 32,
+        page=episode,
+        app="Overcast",
+        file="a1",
+        minute=1,
+        at=datetime(2026, 12, 6, 9, 30, tzinfo=UTC),
+    )
+
+    html = client.get(URL).content.decode()
+    assert "Counted up to 09:30 UTC (10:30 Europe/Paris)" in html
+
+    aggregate()
+    html = client.get(URL).content.decode()
+    assert "Counted up to date: no download is waiting to be counted." in html
+
+
+def test_freshness_names_the_day_when_it_is_not_today(shows):
+    clock.set_to(datetime(2026, 12, 6, 0, 10, tzinfo=UTC))
+    _, episode = shows["Deciding Together"]
+    DownloadEvent.objects.create(
+        day=date(2026, 12, 5),
+        listener="0" * 32,
+        page=episode,
+        file="a1",
+        minute=1,
+        at=datetime(2026, 12, 5, 23, 50, tzinfo=UTC),
+    )
+
+    assert counted_up_to("America/New_York") == (
+        "Counted up to 2026-12-05 23:50 UTC (18:50 America/New_York); downloads made since are added "
+        "within a few minutes."
+    )
+    assert counted_up_to("Asia/Tokyo").startswith(
+        "Counted up to 2026-12-05 23:50 UTC (2026-12-06 08:50 Asia/Tokyo)"
+    )
+    assert counted_up_to("UTC").startswith("Counted up to 2026-12-05 23:50 UTC;")
 
 
 def test_periods_and_sorting(client, editor, shows):

@@ -53,9 +53,13 @@ class Command(BaseCommand):
             }
             for row in figures
         ]
+        # The freshness line goes where it cannot break the CSV: standard error (a terminal shows both).
+        freshness = reporting.counted_up_to()
         if as_csv:
+            self.stderr.write(freshness, style_func=None)
             self.write_csv(table)
         else:
+            self.stdout.write(freshness)
             self.write_text(table, since_day)
 
     def write_csv(self, table):
