@@ -157,7 +157,8 @@ def _apply(state: ListenerDay, event: DownloadEvent) -> bool:
 
 def _add_downloads(counted: dict[tuple, int]) -> None:
     """Add each (day, page, app)'s new downloads to its aggregate row, made if missing, in key order; then
-    to the pages' totals (after every daily row: all aggregators lock the two tables in the same order)."""
+    to the shows' days and the pages' totals (after every daily row: all aggregators lock the tables in the
+    same order)."""
     if not counted:
         return
     DailyDownloads.objects.bulk_create(
@@ -176,9 +177,11 @@ def _add_downloads(counted: dict[tuple, int]) -> None:
         ).values_list("day", "page_id", "app", "show_id")
         if (day, page, app) in keys
     }
-    totals.add(
-        {(day, page, app, shows[(day, page, app)]): number for (day, page, app, _), number in counted.items()}
-    )
+    counted = {
+        (day, page, app, shows[(day, page, app)]): number for (day, page, app, _), number in counted.items()
+    }
+    totals.add_show_days(counted)
+    totals.add(counted)
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:

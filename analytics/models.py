@@ -157,3 +157,27 @@ class DownloadTotals(models.Model):
 
     def __str__(self):
         return f"{self.all_time} in all"
+
+
+class ShowDailyDownloads(models.Model):
+    """A show's downloads on one UTC day by one app, all its pages together: what the report's chart and
+    top apps read for a show or for all of them (a year of a show is about a thousand rows, where its
+    episodes' daily rows are hundreds of thousands). Kept by the aggregator in the same transaction as
+    ``DailyDownloads``, so it is always their sum per (day, show, app) over the rows that name a show; the
+    downloads of pages without a show are read from the daily rows. A deleted show's rows go with it (its
+    daily rows become show-less, and are read as such)."""
+
+    day = models.DateField()
+    show = models.ForeignKey("episodes.ShowPage", on_delete=models.CASCADE, related_name="+")
+    app = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "show daily downloads"
+        constraints = [
+            models.UniqueConstraint(fields=["show", "day", "app"], name="one_show_daily_downloads_per_app")
+        ]
+        indexes = [models.Index(fields=["day"], name="showdailydownloads_day")]
+
+    def __str__(self):
+        return f"{self.count} on {self.day}"

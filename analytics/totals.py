@@ -78,6 +78,39 @@ def _key_order(key: tuple[int, int | None]) -> tuple[int, int]:
     return key[0], key[1] or 0
 
 
+def add_show_days(counted: dict[tuple, int]) -> None:
+    """Add new downloads, ``{(day, page id, app, show id): number}``, to the shows' daily rows (those with
+    a show): made if missing, then one atomic increment per (show, day, app) in key order."""
+    Shows = global_apps.get_model("analytics", "ShowDailyDownloads")  # noqa: N806 (a model class)
+    by_key: dict[tuple, int] = defaultdict(int)
+    for (day, _page, app, show), number in counted.items():
+        if show is not None:
+            by_key[(show, day, app)] += number
+    if not by_key:
+        return
+    Shows.objects.bulk_create(
+        [Shows(show_id=show, day=day, app=app) for show, day, app in by_key], ignore_conflicts=True
+    )
+    for (show, day, app), number in sorted(by_key.items()):
+        Shows.objects.filter(show_id=show, day=day, app=app).update(count=F("count") + number)
+
+
+def fill_show_days(apps=global_apps) -> int:
+    """The shows' daily rows added up from the daily rows (migration 0003, on a site that counted before
+    they existed); how many rows."""
+    Daily = apps.get_model("analytics", "DailyDownloads")  # noqa: N806 (model classes)
+    Shows = apps.get_model("analytics", "ShowDailyDownloads")  # noqa: N806
+    groups = (
+        Daily.objects.filter(show__isnull=False)
+        .order_by()
+        .values_list("show_id", "day", "app")
+        .annotate(total=Sum("count"))
+    )
+    rows = [Shows(show_id=show, day=day, app=app, count=total) for show, day, app, total in groups.iterator()]
+    Shows.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def add(counted: dict[tuple, int]) -> None:
     """Add new downloads, ``{(day, page id, app, show id): number}``, to the pages' totals: rows made if
     missing (``went_live`` from the page), then one UPDATE per (page, show) in key order."""

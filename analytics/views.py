@@ -132,10 +132,6 @@ class DownloadsReport(ReportView):
         return self.scope.where & Q(show=self.show) if self.show else self.scope.where
 
     @cached_property
-    def rows(self):
-        return DailyDownloads.objects.filter(self.where)
-
-    @cached_property
     def cache_key(self) -> str:
         """Names the rows shown: the user's scope and the show chosen."""
         return f"{self.scope.key}:{self.show.pk if self.show else 'all'}"
@@ -201,7 +197,13 @@ class DownloadsReport(ReportView):
                 for row in context["object_list"]
             ),
         )
-        period = reporting.period_figures(self.rows, self.first_day, self.last_day, cache_key=self.cache_key)
+        period = reporting.period_figures(
+            None,
+            self.first_day,
+            self.last_day,
+            cache_key=self.cache_key,
+            read=lambda first, last: self.scope.by_day_and_app(first, last, self.show),
+        )
         scope = self.show.title if self.show else "all your shows"
         context.update(
             filters_form=self.filters_form,

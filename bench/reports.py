@@ -3,9 +3,9 @@
 Builds a show with --episodes episodes (default 1,000), published one after another over a year, each with
 its first --days days (default 365) of daily aggregates for three apps, bulk-created as the counting would
 have written them (a million rows with the defaults; the newest episode's reach today), plus a small show of
-10 episodes made the same way, and adds up the pages' totals as migration 0003 does; then lets the database
-gather its planner statistics. Then, in one run, through the Django test client as an administrator (every
-show) and as an editor (the same figures, reached through Wagtail's page permissions):
+10 episodes made the same way, and adds up the pages' totals and shows' days as migration 0003 does; then
+lets the database gather its planner statistics. Then, in one run, through the Django test client as an
+administrator (every show) and as an editor (the same figures, reached through Wagtail's page permissions):
 
 1. SQL queries of the report for the small show and for the large one (``?show=``): equal.
 2. Time of the whole report (queries, sorting, the chart, the first page of the table rendered), median of
@@ -63,7 +63,7 @@ def build(episodes: int, days: int) -> None:
 
     from analytics.models import DailyDownloads
     from analytics.reporting import today
-    from analytics.totals import rebuild
+    from analytics.totals import fill_show_days, rebuild
     from episodes.factories import ShowPageFactory
     from episodes.models import EpisodePage
 
@@ -98,8 +98,12 @@ def build(episodes: int, days: int) -> None:
         made = DailyDownloads.objects.filter(show=show).count()
         print(f"built {title}: {count} episodes, {made:,} rows", flush=True)
     start = time.perf_counter()
-    written = rebuild()  # the pages' totals, as migration 0003 fills them from existing daily rows
-    print(f"totals of {written:,} pages added up in {time.perf_counter() - start:.1f} s", flush=True)
+    # The pages' totals and the shows' days, as migration 0003 fills them from existing daily rows.
+    written, days = rebuild(), fill_show_days()
+    print(
+        f"totals ({written:,} rows) and show days ({days:,}) in {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
     with connection.cursor() as cursor:  # the planner's statistics, as a database that has lived has them
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 

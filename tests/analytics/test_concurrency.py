@@ -20,7 +20,7 @@ from analytics.models import DownloadEvent, ListenerDay
 from analytics.totals import rebuild
 from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFactory
 from tests.analytics.conftest import APPLE, Listener, downloads, minute_of
-from tests.analytics.totals import recomputed, stored
+from tests.analytics.totals import recomputed, show_days_recomputed, show_days_stored, stored
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -118,4 +118,5 @@ def test_concurrent_requests_and_aggregators_neither_lose_nor_double_a_count(pub
     assert sum(at_once(4, aggregate_or_rebuild)) == 60
     assert downloads(long_episode) == 1 + 20 + 20
     assert stored() == recomputed()
+    assert show_days_stored() == show_days_recomputed()
     assert stored()[(long_episode.pk, long_episode.get_parent().pk)][1] == 1 + 20 + 20

@@ -1,8 +1,9 @@
-"""The pages' totals (``DownloadTotals``: all time, first 7 and first 30 days) that the report's table reads
-always equal the daily rows added up again: after any sequence of scheduler rounds over any events, when a
-page's first publication moves between rounds (the report counts that page from the daily rows until the
-next round recomputes it), when a show is deleted, and as the migration fills them from existing rows.
-The concurrent case (aggregators and a rebuild at once) is in test_concurrency.py."""
+"""The pages' totals (``DownloadTotals``: all time, first 7 and first 30 days) that the report's table reads,
+and the shows' days (``ShowDailyDownloads``) its chart reads, always equal the daily rows added up again:
+after any sequence of scheduler rounds over any events, when a page's first publication moves between
+rounds (the report counts that page from the daily rows until the next round recomputes it), when a show
+is deleted, and as the migration fills them from existing rows. The concurrent case (aggregators and a
+rebuild at once) is in test_concurrency.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from wagtail.models import Page
 from analytics import reporting
 from analytics.counting import aggregate
 from analytics.models import DailyDownloads, DownloadEvent, DownloadTotals
-from analytics.totals import rebuild, stale_pages
+from analytics.totals import fill_show_days, rebuild, stale_pages
 from episodes.factories import (
     EpisodePageFactory,
     InterviewIndexPageFactory,
@@ -27,7 +28,7 @@ from episodes.factories import (
     ShowPageFactory,
 )
 from tests.analytics.reports import went_live
-from tests.analytics.totals import recomputed, stored
+from tests.analytics.totals import recomputed, show_days_recomputed, show_days_stored, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +124,7 @@ def test_totals_equal_the_daily_rows_after_any_rounds_and_moved_dates(catalogue,
                 )
                 aggregate(batch=batch)
                 assert stored() == recomputed(), f"after step {number}"
+                assert show_days_stored() == show_days_recomputed(), f"after step {number}"
                 assert not stale_pages()
             else:
                 page, offset = args
@@ -214,6 +216,7 @@ def test_a_deleted_shows_downloads_follow_the_daily_rows(catalogue):
     assert stale_pages() == [interview.pk]
     aggregate()
     assert stored() == recomputed() == {(interview.pk, None): (LIVE, 3, 3, 3)}
+    assert show_days_stored() == show_days_recomputed() == {}
 
 
 def test_rebuild_fills_the_totals_from_existing_daily_rows(catalogue):
@@ -229,8 +232,10 @@ def test_rebuild_fills_the_totals_from_existing_daily_rows(catalogue):
     assert not DownloadTotals.objects.exists()
 
     written = rebuild()
+    made = fill_show_days()
 
-    assert written == 3
+    assert written == 3 and made == 2 * 2 * len(range(0, 40, 3))  # two shows, two apps, 14 days
+    assert show_days_stored() == show_days_recomputed()
     assert stored() == recomputed()
     # Days 1, 4, 7 in the first week; 1 to 28 in the first month; the page's counts are day + 1 for two apps.
     assert stored()[(pages[0].pk, shows[0])] == (

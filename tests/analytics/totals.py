@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 
 from wagtail.models import Page
 
-from analytics.models import DailyDownloads, DownloadTotals
+from analytics.models import DailyDownloads, DownloadTotals, ShowDailyDownloads
 
 
 def recomputed() -> dict[tuple, tuple]:
@@ -37,4 +37,22 @@ def stored() -> dict[tuple, tuple]:
             "page_id", "show_id", "went_live", "all_time", "first_7_days", "first_30_days"
         )
         if values[0]
+    }
+
+
+def show_days_recomputed() -> dict[tuple, int]:
+    """``{(show id, day, app): downloads}`` from the daily rows that name a show."""
+    sums: dict[tuple, int] = defaultdict(int)
+    for show, day, app, count in DailyDownloads.objects.filter(show__isnull=False).values_list(
+        "show_id", "day", "app", "count"
+    ):
+        sums[(show, day, app)] += count
+    return {key: value for key, value in sums.items() if value}
+
+
+def show_days_stored() -> dict[tuple, int]:
+    return {
+        (show, day, app): count
+        for show, day, app, count in ShowDailyDownloads.objects.values_list("show_id", "day", "app", "count")
+        if count
     }
