@@ -22,7 +22,12 @@ from analytics.counting import aggregate
 from analytics.factories import DailyDownloadsFactory
 from analytics.models import DownloadEvent
 from analytics.reporting import counted_up_to, settled_until, today
-from episodes.factories import EpisodePageFactory, ShowPageFactory
+from episodes.factories import (
+    EpisodePageFactory,
+    InterviewIndexPageFactory,
+    InterviewPageFactory,
+    ShowPageFactory,
+)
 from tests.analytics import clock
 from tests.analytics.reports import went_live
 
@@ -226,6 +231,37 @@ def test_a_group_with_one_show_sees_only_that_show(client, shows):
     assert response.context["chart"].total == 33
     assert "Care at Home" not in response.content.decode()
     assert "Care at Home" not in b"".join(asked_for_other.streaming_content).decode()
+
+
+def test_an_interview_without_a_show_is_in_the_chart_and_table_of_those_who_may_edit_it(
+    client, home_page, shows
+):
+    """The chart reads the shows' days plus the daily rows of show-less pages: an interview that names no
+    show adds to an editor's chart and table (Editors may edit every page), not to those of a group that
+    may edit under one show only."""
+    index = InterviewIndexPageFactory(parent=home_page)
+    interview = InterviewPageFactory(parent=index, title="A conversation", show=None)
+    went_live(interview, today() - timedelta(days=2))
+    DailyDownloadsFactory(page=interview, show=None, day=today() - timedelta(days=2), count=4, app="Castro")
+    DailyDownloadsFactory(page=interview, show=None, day=today(), count=6, app="Castro")
+
+    client.force_login(user_in("Editors", "editor"))
+    response = client.get(URL)
+    assert response.context["chart"].total == 88 + 10
+    assert ("Castro", 10) in response.context["apps"]
+    [row] = [row for row in response.context["object_list"] if row.title == "A conversation"]
+    assert (row.show_title, row.first_7_days, row.all_time) == ("", 10, 10)
+
+    show, _ = shows["Deciding Together"]
+    group = Group.objects.create(name="Deciding Together team")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    GroupPagePermission.objects.create(
+        group=group, page=show, permission=Permission.objects.get(codename="change_page")
+    )
+    client.force_login(user_in("Deciding Together team", "team"))
+    response = client.get(URL)
+    assert response.context["chart"].total == 33
+    assert "A conversation" not in response.content.decode()
 
 
 def test_visitors_and_users_without_page_permissions_are_refused(client, shows):
