@@ -10,7 +10,10 @@ batch of events, in one transaction:
    listener wait for each other instead of both counting it);
 3. apply the rules in the order the requests came: merged ranges until a minute of audio, once per
    listener, episode and UTC day (the event's own day, however late it is aggregated);
-4. add the new downloads to the daily aggregates with atomic increments, and delete the events.
+4. add the new downloads to the daily aggregates and to the pages' totals (``analytics.totals``) with
+   atomic increments, and delete the events.
+
+After the batches, the totals of pages whose first publication moved are recomputed (``totals.reconcile``).
 
 A crash anywhere rolls the batch back: its events stay pending and the next round takes them again, so a
 count is neither lost nor made twice.
@@ -26,6 +29,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import F
 
+from . import totals
 from .models import DailyDownloads, DownloadEvent, ListenerDay
 from .ranges import heard, merge
 
@@ -51,6 +55,7 @@ def aggregate(batch: int = BATCH) -> int:
         total += done
         if done < batch:
             break
+    totals.reconcile()
     if total:
         logger.info("Download counting: aggregated %d events", total)
     return total
@@ -151,7 +156,9 @@ def _apply(state: ListenerDay, event: DownloadEvent) -> bool:
 
 
 def _add_downloads(counted: dict[tuple, int]) -> None:
-    """Add each (day, page, app)'s new downloads to its aggregate row, made if missing; in key order."""
+    """Add each (day, page, app)'s new downloads to its aggregate row, made if missing, in key order; then
+    to the shows' days and the pages' totals (after every daily row: all aggregators lock the tables in the
+    same order)."""
     if not counted:
         return
     DailyDownloads.objects.bulk_create(
@@ -160,6 +167,21 @@ def _add_downloads(counted: dict[tuple, int]) -> None:
     )
     for (day, page, app, _show), number in sorted(counted.items(), key=lambda item: item[0][:3]):
         DailyDownloads.objects.filter(day=day, page_id=page, app=app).update(count=F("count") + number)
+    # A daily row keeps the show of the download that made it (an interview whose show changed that day
+    # has later downloads under the earlier show): the totals take the rows' shows, to stay their sums.
+    keys = {(day, page, app) for day, page, app, _show in counted}
+    shows = {
+        (day, page, app): show
+        for day, page, app, show in DailyDownloads.objects.filter(
+            day__in={key[0] for key in keys}, page_id__in={key[1] for key in keys}
+        ).values_list("day", "page_id", "app", "show_id")
+        if (day, page, app) in keys
+    }
+    counted = {
+        (day, page, app, shows[(day, page, app)]): number for (day, page, app, _), number in counted.items()
+    }
+    totals.add_show_days(counted)
+    totals.add(counted)
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:

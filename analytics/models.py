@@ -107,3 +107,77 @@ class DownloadEvent(models.Model):
 
     def __str__(self):
         return f"{self.listener[:8]}… on {self.day}"
+
+
+class DownloadTotals(models.Model):
+    """One page's downloads counted under one show, added up: all time, and its first 7 and first 30 days
+    from ``went_live`` (the UTC day of its first publication, day 1). What the per-episode table of
+    *Reports → Downloads* reads: a row or two per episode rather than a year of daily rows.
+
+    Kept by ``analytics.aggregating`` in the same transaction as ``DailyDownloads`` (atomic increments), so
+    that it always equals a sum of the daily rows (``analytics.totals.rebuild`` recomputes a page from
+    them). Keyed by page *and* show, as the daily rows are, so that a show filter reads the same downloads
+    from either table (an interview that moved to another show keeps its earlier downloads under the first).
+    ``went_live`` is the day the windows were counted from: when a page's first publication moves, the
+    scheduler's next round recomputes its rows, and the report meanwhile counts that page's windows from
+    the daily rows (``analytics.totals.stale_pages``).
+    """
+
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    # No database constraint and no cascade: the daily rows of a deleted show become show-less, and this
+    # table follows them through a rebuild of the pages concerned (``analytics.totals``), which a
+    # database-level SET NULL would pre-empt with a clash of two show-less rows of one page.
+    show = models.ForeignKey(
+        "episodes.ShowPage",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    went_live = models.DateField(null=True, blank=True, help_text="Day 1 of the first 7 and 30 days.")
+    first_7_days = models.PositiveBigIntegerField(default=0)
+    first_30_days = models.PositiveBigIntegerField(default=0)
+    all_time = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "download totals"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "show"],
+                condition=models.Q(show__isnull=False),
+                name="one_download_totals_per_page_and_show",
+            ),
+            models.UniqueConstraint(
+                fields=["page"],
+                condition=models.Q(show__isnull=True),
+                name="one_download_totals_per_showless_page",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.all_time} in all"
+
+
+class ShowDailyDownloads(models.Model):
+    """A show's downloads on one UTC day by one app, all its pages together: what the report's chart and
+    top apps read for a show or for all of them (a year of a show is about a thousand rows, where its
+    episodes' daily rows are hundreds of thousands). Kept by the aggregator in the same transaction as
+    ``DailyDownloads``, so it is always their sum per (day, show, app) over the rows that name a show; the
+    downloads of pages without a show are read from the daily rows. A deleted show's rows go with it (its
+    daily rows become show-less, and are read as such)."""
+
+    day = models.DateField()
+    show = models.ForeignKey("episodes.ShowPage", on_delete=models.CASCADE, related_name="+")
+    app = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "show daily downloads"
+        constraints = [
+            models.UniqueConstraint(fields=["show", "day", "app"], name="one_show_daily_downloads_per_app")
+        ]
+        indexes = [models.Index(fields=["day"], name="showdailydownloads_day")]
+
+    def __str__(self):
+        return f"{self.count} on {self.day}"

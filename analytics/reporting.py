@@ -1,9 +1,9 @@
 """What the download reports read: the figures a user may see, per day, per app and per episode.
 
-Everything here reads ``DailyDownloads`` only, so that it does not matter how the rows were written (at
-once by the audio view, or later by a scheduled aggregation of raw events). Each answer is one aggregate
-query whatever the number of episodes or days: the report of a thousand episodes over a year costs what the
-report of ten costs (``tests/analytics/test_reports_queries.py``, ``bench/reports.py``).
+The chart and the top apps read the daily rows (``DailyDownloads``); the per-episode table reads the
+pages' totals (``DownloadTotals``), which the aggregator keeps equal to sums of the daily rows
+(``analytics.totals``). Each answer is one aggregate query whatever the number of episodes or days: the
+report of a thousand episodes over a year costs what the report of ten costs (``bench/reports.py``).
 
 Who sees what: there are no per-show roles, so Wagtail's page permissions decide. A user sees a show's
 figures when they may edit pages under it (the Editors' and Moderators' permissions on the home page reach
@@ -14,22 +14,25 @@ Visitors never reach the admin, so never see any.
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
 from django.core.cache import cache
-from django.db.models import DateField, Func, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from episodes.models import EpisodePage, InterviewPage, ShowPage
 
+from .aggregating import pending_since
 from .counting import now, utc_day
-from .models import DailyDownloads
+from .models import DailyDownloads, DownloadTotals, ShowDailyDownloads
+from .totals import FIRST_DAYS, FirstPublishedDay
 
 PERIODS = (30, 90, 365)  # the spans the report's chart offers, in days
-FIRST_DAYS = (7, 30)  # how podcasters compare episodes: downloads in the first week and month
 
 
 def today() -> date:
@@ -55,30 +58,54 @@ def visible_shows(user) -> QuerySet[ShowPage]:
 
 @dataclass
 class Scope:
-    """The daily rows a user may see, and a name for that set of rows that users who see the same share
-    (the key of the settled figures in the cache)."""
+    """The downloads a user may see: those counted under ``shows`` and those of the show-less ``pages``
+    (None: all of them), as a condition on ``show`` and ``page`` (which the daily rows and the pages'
+    totals share), and a name for them that users who see the same share (the key of the settled figures
+    in the cache)."""
 
-    rows: QuerySet[DailyDownloads]
     key: str
+    shows: list[int] | None = None
+    pages: list[int] | None = None
+
+    @property
+    def where(self) -> Q:
+        if self.shows is None:
+            return Q()
+        return Q(show_id__in=self.shows) | Q(show__isnull=True, page_id__in=self.pages)
+
+    @property
+    def rows(self) -> QuerySet[DailyDownloads]:
+        return DailyDownloads.objects.filter(self.where)
+
+    def by_day_and_app(self, first: date, last: date, show: ShowPage | None = None) -> list[tuple]:
+        """``(day, app, downloads)`` groups from ``first`` to ``last`` of the scope (of ``show``, one of
+        its shows, when given): from the shows' days (``ShowDailyDownloads``, a row per show, day and app)
+        and the daily rows of show-less pages, two small queries however many episodes there are."""
+        named = ShowDailyDownloads.objects.filter(day__range=(first, last))
+        if show is not None:
+            named = named.filter(show=show)
+        elif self.shows is not None:
+            named = named.filter(show_id__in=self.shows)
+        groups = list(named.values_list("day", "app").annotate(Sum("count")).order_by())
+        if show is None:
+            showless = DailyDownloads.objects.filter(show__isnull=True, day__range=(first, last))
+            if self.pages is not None:
+                showless = showless.filter(page_id__in=self.pages)
+            groups += list(showless.values_list("day", "app").annotate(Sum("count")).order_by())
+        return groups
 
 
 def scope_for(user) -> Scope:
     """The rows of the shows ``user`` may see, and of the show-less pages they may edit."""
-    rows = DailyDownloads.objects.all()
     if user.is_active and user.is_superuser:
-        return Scope(rows, "all")
+        return Scope("all")
     # Both as plain lists of ids, found by two small queries: a filter made of the permission subqueries
     # would be evaluated for each of a million rows.
-    shows = list(visible_shows(user).values_list("pk", flat=True))
+    shows = sorted(visible_shows(user).values_list("pk", flat=True))
     showless = DailyDownloads.objects.filter(show__isnull=True).values("page_id")
-    pages = list(editable_pages(user).filter(pk__in=showless).values_list("pk", flat=True))
-    key = hashlib.sha256(repr((sorted(shows), sorted(pages))).encode()).hexdigest()[:16]
-    return Scope(rows.filter(Q(show_id__in=shows) | Q(page_id__in=pages)), key)
-
-
-def downloads_for(user) -> QuerySet[DailyDownloads]:
-    """The daily rows ``user`` may see (``scope_for``)."""
-    return scope_for(user).rows
+    pages = sorted(editable_pages(user).filter(pk__in=showless).values_list("pk", flat=True))
+    key = hashlib.sha256(repr((shows, pages)).encode()).hexdigest()[:16]
+    return Scope(key, shows, pages)
 
 
 # ------------------------------------------------------------------------------------------ settled days
@@ -121,6 +148,28 @@ def may_see_reports(user) -> bool:
     return user.is_superuser or PagePermissionPolicy().user_has_any_permission(user, ["change", "add"])
 
 
+# ------------------------------------------------------------------------------------------ how fresh
+
+
+def counted_up_to(zone_name: str | None = None) -> str:
+    """How fresh the figures are, for the report, the edit page's panel and ``manage.py downloads``: the
+    moment of the oldest request not yet aggregated (``aggregating.pending_since``: everything before it is
+    counted), in UTC, the days' zone, and in the site's (or the user's) time zone as the rest of the admin
+    shows times; "up to date" when nothing waits. The date is named when it is not today's (UTC)."""
+    since = pending_since()
+    if since is None:
+        return "Counted up to date: no download is waiting to be counted."
+    at = since.astimezone(UTC)
+    text = f"{at:%H:%M} UTC" if at.date() == today() else f"{at:%Y-%m-%d %H:%M} UTC"
+    zone = zoneinfo.ZoneInfo(zone_name) if zone_name else timezone.get_current_timezone()
+    zone_name = zone_name or timezone.get_current_timezone_name()
+    if zone_name != "UTC":
+        local = since.astimezone(zone)
+        same_day = local.date() == at.date()
+        text += f" ({local:%H:%M} {zone_name})" if same_day else f" ({local:%Y-%m-%d %H:%M} {zone_name})"
+    return f"Counted up to {text}; downloads made since are added within a few minutes."
+
+
 # ------------------------------------------------------------------------------------------ the figures
 
 
@@ -140,19 +189,26 @@ def _by_day_and_app(rows: QuerySet[DailyDownloads], first: date, last: date) -> 
 
 
 def period_figures(
-    rows: QuerySet[DailyDownloads], first: date, last: date, apps: int = 10, cache_key: str | None = None
+    rows: QuerySet[DailyDownloads] | None,
+    first: date,
+    last: date,
+    apps: int = 10,
+    cache_key: str | None = None,
+    read=None,
 ) -> PeriodFigures:
     """Downloads per day and the top apps from ``first`` to ``last`` (inclusive), from one query grouped by
     day and app (a year is at most a few thousand groups): the rows are read once for both. With a
-    ``cache_key``, the settled days come from the cache (``_settled``) and only the last two are read."""
+    ``cache_key``, the settled days come from the cache (``_settled``) and only the last two are read.
+    ``read(first, last)`` gives the groups instead of ``rows`` (the report: ``Scope.by_day_and_app``)."""
+    read = read or (lambda first, last: _by_day_and_app(rows, first, last))
     settled = settled_until()
     if cache_key is None or first > settled:
-        groups = _by_day_and_app(rows, first, last)
+        groups = read(first, last)
     else:
         end = min(last, settled)
-        groups = _settled(f"{cache_key}:days:{first}:{end}", lambda: _by_day_and_app(rows, first, end))
+        groups = _settled(f"{cache_key}:days:{first}:{end}", lambda: read(first, end))
         if last > settled:
-            groups = groups + _by_day_and_app(rows, settled + timedelta(days=1), last)
+            groups = groups + read(settled + timedelta(days=1), last)
     by_day: dict[date, int] = {}
     by_app: dict[str, int] = {}
     for day, app, total in groups:
@@ -197,30 +253,10 @@ class EpisodeFigures:
     all_time: int = 0
 
 
-class FirstPublishedDay(Func):
-    """The UTC day ``days`` days after the day of a page's first publication (``days=0``: that day).
-
-    Written for each database in its own date arithmetic: Django's ``TruncDate`` and date-plus-interval
-    call Python for every row on SQLite."""
-
-    output_field = DateField()
-
-    def __init__(self, first_published_at, days: int = 0):
-        super().__init__(first_published_at)
-        self.days = days
-
-    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"((({sql}) AT TIME ZONE 'UTC')::date + %s)", (*params, self.days)
-
-    def as_sqlite(self, compiler, connection, **extra):  # the datetime is stored as UTC text
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, %s)", (*params, f"+{self.days} days")
-
-
 def _first_days(rows: QuerySet[DailyDownloads], days: int) -> Coalesce:
-    """A page's downloads in its first ``days`` days: a subquery per page that reads only those days'
-    rows through the (page, day) index, rather than a condition tested on every row of every day."""
+    """A page's downloads in its first ``days`` days, from the daily rows: a subquery per page that reads
+    only those days' rows through the (page, day) index. For the pages whose totals are being recomputed
+    (``totals.stale_pages``) and for ``--since``; the totals hold them otherwise."""
     went_live = OuterRef("first_published_at")
     window = rows.filter(
         page_id=OuterRef("pk"),
@@ -232,55 +268,72 @@ def _first_days(rows: QuerySet[DailyDownloads], days: int) -> Coalesce:
 
 
 def episode_figures(
-    rows: QuerySet[DailyDownloads],
-    since: date | None = None,
-    listed: QuerySet | None = None,
-    cache_key: str | None = None,
+    where: Q | None = None, since: date | None = None, listed: QuerySet | None = None
 ) -> list[EpisodeFigures]:
-    """Per page with downloads in ``rows`` (and per page of ``listed``, with none yet): downloads in its first
-    7 and 30 days (from its day of first publication, day 1, on), since ``since`` and in all. Two queries
-    whatever the number of pages, in the order of the pages' tree (a show's episodes together). ``rows``
-    decides whose downloads are added up, so a show filter goes there. With a ``cache_key`` (and no
-    ``since``), the all-time sums of the settled days come from the cache (``_settled``)."""
+    """Per page with downloads in the rows ``where`` selects (a condition on ``show`` and ``page``, which
+    the daily rows and the totals share: a user's scope, a show filter), and per page of ``listed`` with
+    none yet: downloads in its first 7 and 30 days (from its day of first publication, day 1, on), since
+    ``since`` and in all. Two queries whatever the number of pages, in the order of the pages' tree (a
+    show's episodes together).
 
-    def per_page(rows):
-        recent = Sum("count", filter=Q(day__gte=since), default=0) if since else Value(0)
-        return list(
+    Without ``since`` the sums come from the pages' totals (``DownloadTotals``: a row or two per page);
+    the first days of a page whose first publication moved since its totals were counted are added up
+    from the daily rows until the scheduler has recomputed them. With ``since`` (the command), everything
+    is added up from the daily rows."""
+    where = where if where is not None else Q()
+    rows = DailyDownloads.objects.filter(where)
+    # page id -> [all time, since, show id, first 7 days, first 30 days]
+    sums: dict[int, list] = {}
+    recount: set[int] | None = set()  # pages whose first days are read from the daily rows (None: all)
+    if since is not None:
+        recount = None
+        for page_id, all_time, recent, show_id in (
             rows.order_by()
             .values("page_id")
-            .annotate(all_time=Sum("count", default=0), since=recent, show=Max("show_id"))
+            .annotate(
+                all_time=Sum("count", default=0), since=Sum("count", filter=Q(day__gte=since), default=0)
+            )
+            .annotate(show=Max("show_id"))
             .values_list("page_id", "all_time", "since", "show")
-        )
-
-    if cache_key is None or since is not None:
-        found = per_page(rows)
+        ):
+            sums[page_id] = [all_time, recent, show_id, 0, 0]
     else:
-        settled = settled_until()
-        found = _settled(f"{cache_key}:pages", lambda: per_page(rows.filter(day__lte=settled)))
-        found = found + per_page(rows.filter(day__gt=settled))
-    sums: dict[int, tuple[int, int, int | None]] = {}
-    for page_id, all_time, recent_total, show_id in found:
-        before = sums.get(page_id, (0, 0, None))
-        sums[page_id] = (
-            before[0] + all_time,
-            before[1] + recent_total,
-            max(show_id or 0, before[2] or 0) or None,
+        totals = DownloadTotals.objects.filter(where).annotate(
+            current=FirstPublishedDay(F("page__first_published_at"))
         )
+        for page_id, show_id, all_time, first_7, first_30, counted_from, current in totals.values_list(
+            "page_id", "show_id", "all_time", "first_7_days", "first_30_days", "went_live", "current"
+        ):
+            entry = sums.setdefault(page_id, [0, 0, None, 0, 0])
+            entry[0] += all_time
+            entry[2] = max(show_id or 0, entry[2] or 0) or None
+            entry[3] += first_7
+            entry[4] += first_30
+            if counted_from != current:
+                recount.add(page_id)
     pages = Page.objects.filter(pk__in=list(sums))
     if listed is not None:
         pages = pages | Page.objects.filter(pk__in=listed.values("pk"))
-    windows = {f"first_{days}_days": _first_days(rows, days) for days in FIRST_DAYS}
+    windows = {}
+    if recount is None or recount:
+        for days in FIRST_DAYS:
+            window = _first_days(rows, days)
+            windows[f"first_{days}_days"] = (
+                window if recount is None else Case(When(pk__in=sorted(recount), then=window), default=None)
+            )
     # A page's show: the one its downloads were counted for (an interview names its show), else its parent.
     shows = {}
     for pk, path, title in ShowPage.objects.values_list("pk", "path", "title"):
         shows[pk] = shows[path] = title
     figures = []
-    for page_id, title, path, first_published_at, first_7, first_30 in (
+    for page_id, title, path, first_published_at, *counted in (
         pages.annotate(**windows)
         .order_by("path")
         .values_list("pk", "title", "path", "first_published_at", *windows)
     ):
-        all_time, recent_total, show_id = sums.get(page_id, (0, 0, None))
+        all_time, recent_total, show_id, first_7, first_30 = sums.get(page_id, (0, 0, None, 0, 0))
+        if counted and counted[0] is not None:
+            first_7, first_30 = counted
         figures.append(
             EpisodeFigures(
                 page_id=page_id,

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -22,6 +23,7 @@ from wagtail.admin.views.reports import ReportView
 
 from . import reporting
 from .charts import bar_chart
+from .models import DailyDownloads
 
 
 class ReportFilters(forms.Form):
@@ -125,8 +127,9 @@ class DownloadsReport(ReportView):
         return reporting.scope_for(self.request.user)
 
     @cached_property
-    def rows(self):
-        return self.scope.rows.filter(show=self.show) if self.show else self.scope.rows
+    def where(self):
+        """The downloads shown: the user's scope, and the show chosen."""
+        return self.scope.where & Q(show=self.show) if self.show else self.scope.where
 
     @cached_property
     def cache_key(self) -> str:
@@ -165,7 +168,7 @@ class DownloadsReport(ReportView):
         shows = [self.show] if self.show else list(self.filters_form.fields["show"].queryset)
         # No column for the chart's period: it would cost a condition on every row of the all-time sum.
         listed = reporting.live_episodes(shows)
-        figures = reporting.episode_figures(self.rows, listed=listed, cache_key=self.cache_key)
+        figures = reporting.episode_figures(self.where, listed=listed)
         return self.order_queryset(figures)
 
     def order_queryset(self, figures):
@@ -194,7 +197,13 @@ class DownloadsReport(ReportView):
                 for row in context["object_list"]
             ),
         )
-        period = reporting.period_figures(self.rows, self.first_day, self.last_day, cache_key=self.cache_key)
+        period = reporting.period_figures(
+            None,
+            self.first_day,
+            self.last_day,
+            cache_key=self.cache_key,
+            read=lambda first, last: self.scope.by_day_and_app(first, last, self.show),
+        )
         scope = self.show.title if self.show else "all your shows"
         context.update(
             filters_form=self.filters_form,
@@ -204,6 +213,7 @@ class DownloadsReport(ReportView):
             apps=period.apps,
             first_day=self.first_day,
             last_day=self.last_day,
+            counted_up_to=reporting.counted_up_to(),
         )
         return context
 
@@ -213,10 +223,11 @@ def episode_panel(page, request) -> str | None:
     days as a small chart, and the episode's first 7 days, first 30 days and all time."""
     if not reporting.may_see_page(request.user, page):
         return None
-    rows = reporting.downloads_for(request.user).filter(page_id=page.pk)
+    where = reporting.scope_for(request.user).where & Q(page_id=page.pk)
+    rows = DailyDownloads.objects.filter(where)
     last = reporting.today()
     first = last - timedelta(days=29)
-    [figures] = reporting.episode_figures(rows, listed=type(page).objects.filter(pk=page.pk)) or [None]
+    [figures] = reporting.episode_figures(where, listed=type(page).objects.filter(pk=page.pk)) or [None]
     series = reporting.daily(rows, first, last)
     context = {
         "page": page,
@@ -224,5 +235,6 @@ def episode_panel(page, request) -> str | None:
         "chart": bar_chart(series, f"Downloads per day of “{page.title}”, last 30 days"),
         "report_url": reverse("analytics_reports:downloads"),
         "show": getattr(page, "show", None),
+        "counted_up_to": reporting.counted_up_to(),
     }
     return render_to_string("analytics/panels/downloads.html", context, request=request)

@@ -11,6 +11,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from ..blocks import InterviewBodyBlock, RelatedContentBlock
+from ..panels import DOWNLOADS_PANEL_HOOK, HookPanel
 from ..seo import SeoMixin, audio_object_ld, person_ld
 from .pages import PagePerson, paginate
 from .shows import ShowPage
@@ -71,6 +72,7 @@ class InterviewPage(SeoMixin, Page):
         FieldPanel("intro"),
         FieldRowPanel([FieldPanel("date"), FieldPanel("show")]),
         FieldPanel("audio"),
+        HookPanel(DOWNLOADS_PANEL_HOOK, heading="Downloads"),
         MultipleChooserPanel("people", label="People", chooser_field_name="person"),
         FieldPanel("body"),
         FieldPanel("related"),

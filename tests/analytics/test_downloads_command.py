@@ -61,11 +61,22 @@ def test_show_and_since(catalogue):
 
 
 def test_text_table(catalogue):
-    lines = run("--show", "deciding-together").splitlines()
+    freshness, *lines = run("--show", "deciding-together").splitlines()
 
+    assert freshness == "Counted up to date: no download is waiting to be counted."
     assert lines[0].split("  ")[0] == "Title" and lines[0].endswith("All time")
     assert lines[1].startswith("Shared, decisions") and lines[1].endswith("10")
     assert len(lines) == 3
+
+
+def test_csv_says_how_fresh_on_standard_error_only(catalogue):
+    """The command aggregates what is pending first, so it is up to date; the line goes to standard error
+    so that the CSV on standard output stays a table (its first line the header)."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("downloads", "--csv", stdout=out, stderr=err)
+
+    assert err.getvalue().strip() == "Counted up to date: no download is waiting to be counted."
+    assert out.getvalue().splitlines()[0] == "title,show,went_live,first_7_days,first_30_days,downloads"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db.models import Q
 
 from analytics import reporting
 from analytics.factories import DailyDownloadsFactory
@@ -41,11 +42,7 @@ def add(page, show, day: date, count: int, app: str = "Apple Podcasts"):
 
 
 def figures_of(page, **kwargs) -> reporting.EpisodeFigures:
-    [row] = [
-        row
-        for row in reporting.episode_figures(DailyDownloads.objects.all(), **kwargs)
-        if row.page_id == page.pk
-    ]
+    [row] = [row for row in reporting.episode_figures(**kwargs) if row.page_id == page.pk]
     return row
 
 
@@ -87,7 +84,7 @@ def test_live_episodes_without_downloads_are_listed_with_zeros(episode, show):
     EpisodePageFactory(parent=show, title="Nobody yet")
     add(episode, show, LIVE, 1)
 
-    rows = reporting.episode_figures(DailyDownloads.objects.all(), listed=reporting.live_episodes([show]))
+    rows = reporting.episode_figures(listed=reporting.live_episodes([show]))
 
     assert [(row.title, row.all_time) for row in rows] == [("Shared decisions", 1), ("Nobody yet", 0)]
     assert rows[1].show_title == "Deciding Together"
@@ -134,7 +131,7 @@ def test_the_show_filter_keeps_other_shows_figures_out(home_page, episode, show)
     add(episode, show, LIVE, 1)
     add(other, other_show, LIVE, 50)
 
-    rows = reporting.episode_figures(DailyDownloads.objects.filter(show=show))
+    rows = reporting.episode_figures(Q(show=show))
     series = reporting.daily(DailyDownloads.objects.filter(show=show), LIVE, LIVE)
 
     assert [row.page_id for row in rows] == [episode.pk]

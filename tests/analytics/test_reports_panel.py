@@ -1,6 +1,6 @@
-"""The Downloads panel on an episode's edit page: filled by the analytics app through episodes'
-``DOWNLOADS_PANEL_HOOK`` (episodes does not import analytics), with the episode's figures and its last 30
-days; left out of a new page's form and for users who may not see the figures."""
+"""The Downloads panel on an episode's (and an interview's) edit page: filled by the analytics app through
+episodes' ``DOWNLOADS_PANEL_HOOK`` (episodes does not import analytics), with the page's figures, its last
+30 days and how fresh they are; left out of a new page's form and for users who may not see the figures."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from django.urls import reverse
 
 from analytics.factories import DailyDownloadsFactory
 from analytics.reporting import today
-from episodes.factories import EpisodePageFactory, ShowPageFactory
+from episodes.factories import (
+    AudioFileFactory,
+    EpisodePageFactory,
+    InterviewIndexPageFactory,
+    InterviewPageFactory,
+    ShowPageFactory,
+)
+from tests.analytics.conftest import OVERCAST, Listener, downloads
 from tests.analytics.reports import went_live
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +79,35 @@ def test_hook_refuses_users_who_may_not_edit_the_page(rf, episode):
     request.user = get_user_model().objects.create_user("reader", "reader@example.org", "pw")
 
     assert downloads_panel(episode, request) is None
+
+
+@pytest.mark.parametrize("with_show", [True, False])
+def test_an_interviews_audio_counts_for_it_and_its_edit_page_shows_it(
+    client, editor, home_page, audio_dir, with_show
+):
+    """An interview's audio, fetched whole through the audio view by two apps at one address, counts two
+    downloads for the interview (and its show, when it names one); its edit page has the panel with them,
+    linking to the report of its show."""
+    show = ShowPageFactory(parent=home_page, title="Deciding Together") if with_show else None
+    index = InterviewIndexPageFactory(parent=home_page)
+    audio = AudioFileFactory(path=audio_dir / "tone.mp3")
+    interview = InterviewPageFactory(parent=index, title="A conversation", audio=audio, show=show)
+    went_live(interview, today())
+    for user_agent in (OVERCAST, "AntennaPod/3.4.0"):
+        assert Listener(client, user_agent=user_agent).get(audio.url).status_code == 200
+    edit_url = reverse("wagtailadmin_pages:edit", args=[interview.pk])
+    waiting = panel_of(client.get(edit_url))  # before the scheduler's round
+    assert "Counted up to " in waiting and " UTC" in waiting and "All time</dt><dd>0</dd>" in waiting
+    assert downloads(interview) == 2
+    assert downloads(show=show) == 2
+
+    response = client.get(edit_url)
+
+    panel = panel_of(response)
+    assert response.status_code == 200
+    assert "First 7 days</dt><dd>2</dd>" in panel and "All time</dt><dd>2</dd>" in panel
+    assert "2 downloads from" in panel
+    assert "Counted up to date" in panel
+    assert ("?show=" in panel) is with_show
+    if show is not None:
+        assert f"?show={show.pk}" in panel and "All downloads of Deciding Together" in panel

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -18,9 +18,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import GroupPagePermission
 
+from analytics.counting import aggregate
 from analytics.factories import DailyDownloadsFactory
-from analytics.reporting import settled_until, today
-from episodes.factories import EpisodePageFactory, ShowPageFactory
+from analytics.models import DownloadEvent
+from analytics.reporting import counted_up_to, settled_until, today
+from episodes.factories import (
+    EpisodePageFactory,
+    InterviewIndexPageFactory,
+    InterviewPageFactory,
+    ShowPageFactory,
+)
+from tests.analytics import clock
 from tests.analytics.reports import went_live
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +82,52 @@ def test_report_shows_chart_apps_and_episodes(client, editor, shows):
         ("Care at Home: the first", 35, 55, 55),
         ("Deciding Together: the first", 21, 33, 33),
     ]
+
+
+def test_report_says_how_fresh_its_figures_are(client, editor, shows, settings):
+    """ "Counted up to" the oldest request not yet aggregated, in UTC and in the site's time zone (Paris:
+    an hour ahead in December); "up to date" once the scheduler's round has aggregated it."""
+    settings.TIME_ZONE = "Europe/Paris"
+    clock.set_to(datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
+    _, episode = shows["Deciding Together"]
+    DownloadEvent.objects.create(
+        day=date(2026, 12, 6),
+        listener="0" * 32,
+        page=episode,
+        app="Overcast",
+        file="a1",
+        minute=1,
+        at=datetime(2026, 12, 6, 9, 30, tzinfo=UTC),
+    )
+
+    html = client.get(URL).content.decode()
+    assert "Counted up to 09:30 UTC (10:30 Europe/Paris)" in html
+
+    aggregate()
+    html = client.get(URL).content.decode()
+    assert "Counted up to date: no download is waiting to be counted." in html
+
+
+def test_freshness_names_the_day_when_it_is_not_today(shows):
+    clock.set_to(datetime(2026, 12, 6, 0, 10, tzinfo=UTC))
+    _, episode = shows["Deciding Together"]
+    DownloadEvent.objects.create(
+        day=date(2026, 12, 5),
+        listener="0" * 32,
+        page=episode,
+        file="a1",
+        minute=1,
+        at=datetime(2026, 12, 5, 23, 50, tzinfo=UTC),
+    )
+
+    assert counted_up_to("America/New_York") == (
+        "Counted up to 2026-12-05 23:50 UTC (18:50 America/New_York); downloads made since are added "
+        "within a few minutes."
+    )
+    assert counted_up_to("Asia/Tokyo").startswith(
+        "Counted up to 2026-12-05 23:50 UTC (2026-12-06 08:50 Asia/Tokyo)"
+    )
+    assert counted_up_to("UTC").startswith("Counted up to 2026-12-05 23:50 UTC;")
 
 
 def test_periods_and_sorting(client, editor, shows):
@@ -177,6 +231,37 @@ def test_a_group_with_one_show_sees_only_that_show(client, shows):
     assert response.context["chart"].total == 33
     assert "Care at Home" not in response.content.decode()
     assert "Care at Home" not in b"".join(asked_for_other.streaming_content).decode()
+
+
+def test_an_interview_without_a_show_is_in_the_chart_and_table_of_those_who_may_edit_it(
+    client, home_page, shows
+):
+    """The chart reads the shows' days plus the daily rows of show-less pages: an interview that names no
+    show adds to an editor's chart and table (Editors may edit every page), not to those of a group that
+    may edit under one show only."""
+    index = InterviewIndexPageFactory(parent=home_page)
+    interview = InterviewPageFactory(parent=index, title="A conversation", show=None)
+    went_live(interview, today() - timedelta(days=2))
+    DailyDownloadsFactory(page=interview, show=None, day=today() - timedelta(days=2), count=4, app="Castro")
+    DailyDownloadsFactory(page=interview, show=None, day=today(), count=6, app="Castro")
+
+    client.force_login(user_in("Editors", "editor"))
+    response = client.get(URL)
+    assert response.context["chart"].total == 88 + 10
+    assert ("Castro", 10) in response.context["apps"]
+    [row] = [row for row in response.context["object_list"] if row.title == "A conversation"]
+    assert (row.show_title, row.first_7_days, row.all_time) == ("", 10, 10)
+
+    show, _ = shows["Deciding Together"]
+    group = Group.objects.create(name="Deciding Together team")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    GroupPagePermission.objects.create(
+        group=group, page=show, permission=Permission.objects.get(codename="change_page")
+    )
+    client.force_login(user_in("Deciding Together team", "team"))
+    response = client.get(URL)
+    assert response.context["chart"].total == 33
+    assert "A conversation" not in response.content.decode()
 
 
 def test_visitors_and_users_without_page_permissions_are_refused(client, shows):

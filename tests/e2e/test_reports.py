@@ -72,6 +72,7 @@ def test_an_editor_reads_the_downloads_report(page, live_server, editor, catalog
     chart = page.get_by_role("img", name=re.compile("Downloads per day, all your shows, last 30 days"))
     expect(chart).to_be_visible()
     expect_bars(page, 30)
+    expect(page.locator(".downloads-freshness")).to_have_text(re.compile("^Counted up to date"))
     expect(page.locator("figcaption")).to_contain_text("900 downloads from")  # 30 days x 2 apps x (2+4+3+6)
     expect(page.locator("table.downloads-apps")).to_contain_text("Overcast")
     rows = page.locator("#listing-results tbody tr")

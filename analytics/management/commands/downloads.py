@@ -7,9 +7,9 @@ import csv
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from analytics import counting, reporting
-from analytics.models import DailyDownloads
 from episodes.models import ShowPage
 
 COLUMNS = ["title", "show", "went_live", "first_7_days", "first_30_days", "downloads"]
@@ -30,18 +30,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, show=None, since=None, as_csv=False, **options):
         shows = ShowPage.objects.order_by("title")
-        rows = DailyDownloads.objects.all()
+        where = Q()
         if show is not None:
             found = shows.filter(slug=show).first()
             if found is None:
                 known = ", ".join(shows.values_list("slug", flat=True)) or "none yet"
                 raise CommandError(f"No show has the slug {show[:100]!r}. Shows: {known}.")
-            shows, rows = [found], rows.filter(show=found)
+            shows, where = [found], Q(show=found)
         since_day = parse_day(since) if since is not None else None
         aggregate = getattr(counting, "aggregate", None)
         if aggregate is not None:
             aggregate()  # downloads still waiting to be added up (if counting writes them later) count too
-        figures = reporting.episode_figures(rows, since=since_day, listed=reporting.live_episodes(shows))
+        figures = reporting.episode_figures(where, since=since_day, listed=reporting.live_episodes(shows))
         table = [
             {
                 "title": row.title,
@@ -53,9 +53,13 @@ class Command(BaseCommand):
             }
             for row in figures
         ]
+        # The freshness line goes where it cannot break the CSV: standard error (a terminal shows both).
+        freshness = reporting.counted_up_to()
         if as_csv:
+            self.stderr.write(freshness, style_func=None)
             self.write_csv(table)
         else:
+            self.stdout.write(freshness)
             self.write_text(table, since_day)
 
     def write_csv(self, table):
