@@ -203,6 +203,10 @@ TRANSCRIPTION_VOCABULARY = env.list("TRANSCRIPTION_VOCABULARY", default=["coprod
 # The segment editor marks the words the engine gave a probability under this (0 to 1) as uncertain.
 TRANSCRIPT_UNCERTAIN_BELOW = env.float("TRANSCRIPT_UNCERTAIN_BELOW", default=0.5)
 
+# Find who speaks when after transcribing (speaker embeddings from resemblyzer, offline) and label the lines
+# Speaker 1, Speaker 2, ...; False transcribes without speakers (docs/operators.md).
+TRANSCRIPT_SPEAKERS = env.bool("TRANSCRIPT_SPEAKERS", default=True)
+
 # A RUNNING transcript whose worker has not beaten for this long is queued again (its worker died).
 TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
 # Seconds before each retry of a failed transcription (the third failure is final).
