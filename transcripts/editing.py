@@ -304,6 +304,35 @@ def import_captions(audio, captions: Captions, *, name: str, user, language: str
     return locked
 
 
+def speaker_samples(transcript: Transcript) -> list[dict]:
+    """The transcript's speakers, most segments first, each with a sample line to listen to: its longest
+    line of at most 15 seconds (a whole sentence, long enough to know the voice)."""
+    samples = []
+    for label, count in speakers(transcript):
+        lines = transcript.segments.filter(speaker=label).annotate(length=F("end_ms") - F("start_ms"))
+        sample = lines.filter(length__lte=15_000).order_by("-length", "index").first() or lines.first()
+        samples.append({"label": label, "count": count, "sample": sample})
+    return samples
+
+
+def page_people(transcript: Transcript) -> list[str]:
+    """The people the episodes and interviews that use the audio credit, in their order there."""
+    from episodes.models import EpisodePerson, InterviewPerson
+
+    audio_id = transcript.audio_id
+    names = list(
+        EpisodePerson.objects.filter(page__audio_id=audio_id)
+        .order_by("page_id", "sort_order")
+        .values_list("person__name", flat=True)
+    )
+    names += (
+        InterviewPerson.objects.filter(page__audio_id=audio_id)
+        .order_by("page_id", "sort_order")
+        .values_list("person__name", flat=True)
+    )
+    return list(dict.fromkeys(name for name in names if name))
+
+
 def speaker_suggestions(transcript: Transcript) -> list[str]:
     """Names to offer for speakers: the people of the episodes and interviews that use the audio first,
     then the labels already in the transcript, then everyone in the catalogue."""
