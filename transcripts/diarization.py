@@ -324,3 +324,48 @@ def similarity(a: Iterable[float], b: Iterable[float]) -> float:
     a, b = np.asarray(list(a), dtype=np.float32), np.asarray(list(b), dtype=np.float32)
     norm = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(a @ b) / norm if norm else 0.0
+
+
+# ------------------------------------------------------------------------------------------------ scoring
+
+
+def attribution(reference: Iterable[tuple[int, int, str]], found: Diarization, frame_ms: int = 10) -> float:
+    """The share of speech attributed to the right speaker: of the ``frame_ms`` frames in which someone
+    speaks by ``reference`` (``(start_ms, end_ms, speaker)``, overlaps allowed), those whose label (as
+    ``speaker_at`` gives it to a word there) maps to a speaker of that frame, under the one-to-one mapping
+    of labels to speakers that makes this largest. Speech without a label counts as wrong."""
+    from scipy.optimize import linear_sum_assignment
+
+    reference = list(reference)
+    if not reference:
+        return 1.0
+    people = sorted({speaker for _, _, speaker in reference})
+    labels = found.labels
+    frames = -(-max(end for _, end, _ in reference) // frame_ms)
+    speaking = np.zeros((len(people), frames), dtype=bool)
+    for start, end, speaker in reference:
+        speaking[people.index(speaker), start // frame_ms : -(-end // frame_ms)] = True
+    said = np.full(frames, -1)
+    for i in range(frames):
+        label = found.speaker_at(i * frame_ms + frame_ms // 2)
+        said[i] = labels.index(label) if label is not None else -1
+    speech = speaking.any(axis=0)
+    if not labels:
+        return 0.0
+    # agree[l, p]: frames labelled l in which person p speaks
+    agree = np.array(
+        [[np.sum((said == k) & speaking[p]) for p in range(len(people))] for k in range(len(labels))]
+    )
+    rows, cols = linear_sum_assignment(-agree)
+    return float(agree[rows, cols].sum() / speech.sum())
+
+
+def read_rttm(text: str) -> dict[str, list[tuple[int, int, str]]]:
+    """Who speaks when by an RTTM file (``SPEAKER file 1 start duration <NA> <NA> speaker ...``), by file."""
+    turns: dict[str, list[tuple[int, int, str]]] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[0] == "SPEAKER":
+            start, duration = round(float(fields[3]) * 1000), round(float(fields[4]) * 1000)
+            turns.setdefault(fields[1], []).append((start, start + duration, fields[7]))
+    return turns
