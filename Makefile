@@ -99,6 +99,10 @@ load: $(VENV)/.dev ## Load test: 50 simulated visitors for 5 minutes on gunicorn
 bench-deliver: system-deps $(VENV)/.dev ## Benchmark audio delivery against bare ffmpeg (about 25 minutes of CPU)
 	$(BIN)/python bench/deliver.py $(BENCH_ARGS)
 
+.PHONY: bench-diarize
+bench-diarize: system-deps $(VENV)/.dev $(VENV)/.speakers ## Benchmark speakers: attribution, speed, memory, pipeline throughput (about 15 minutes)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/diarize.py $(BENCH_ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and uploaded media
 	rm -rf $(VENV) node_modules db.sqlite3 media .demo-login
