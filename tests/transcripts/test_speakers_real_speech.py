@@ -2,6 +2,7 @@
 stereo file, and meetings with who-speaks-when in RTTM. Thresholds sit below what the method does today with
 room for a slower or noisier run; bench/diarize.py reports the figures themselves."""
 
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,12 @@ def rttm():
 
 def channel_turns(path: Path) -> list[tuple[int, int, str]]:
     """Who speaks when in a stereo file with one person per channel: each channel's runs of speech."""
-    import soundfile
-
-    samples, rate = soundfile.read(str(path), dtype="float32")
-    assert rate == diarization.SAMPLING_RATE and samples.shape[1] == 2
+    with wave.open(str(path)) as stereo:
+        assert (stereo.getnchannels(), stereo.getsampwidth()) == (2, 2)
+        rate = stereo.getframerate()
+        pcm = np.frombuffer(stereo.readframes(stereo.getnframes()), dtype="<i2")
+    assert rate == diarization.SAMPLING_RATE
+    samples = pcm.reshape(-1, 2).astype(np.float32) / 32768
     return [
         (start * 1000 // rate, end * 1000 // rate, side)
         for channel, side in ((0, "left"), (1, "right"))
