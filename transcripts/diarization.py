@@ -50,6 +50,7 @@ MEL_WINDOW = SAMPLING_RATE * 25 // 1000  # 25 ms
 MEL_CHANNELS = 40
 # The encoder runs its 160 LSTM steps on one thread: on 2 cores a second thread costs about five times the
 # CPU for the same partials (small matrices, synchronised every step), and the worker's other work goes on.
+# The same for NumPy's BLAS (the mel spectrograms).
 THREADS = 1
 HOP_MS = 800  # a voice print every this often within a run
 NEAREST_MS = 1500  # a word this far from any turn has no known speaker
@@ -208,7 +209,16 @@ class Prints:
 
 
 def voice_prints(path: str, *, window_seconds: float = 300) -> Prints:
-    """Embeddings of the speech in the audio at ``path``, a window at a time."""
+    """Embeddings of the speech in the audio at ``path``, a window at a time, on one thread (``THREADS``)."""
+    from threadpoolctl import threadpool_limits
+
+    # NumPy's BLAS too: its second thread spins through the mel spectrograms' small matrix products and
+    # costs some sixty times their CPU.
+    with threadpool_limits(limits=THREADS, user_api="blas"):
+        return _voice_prints(path, window_seconds)
+
+
+def _voice_prints(path: str, window_seconds: float) -> Prints:
     model = encoder()
     import torch
 
