@@ -27,6 +27,7 @@ from episodes.models import AudioFile
 from . import editing
 from .forms import ImportCaptionsForm, SegmentFormSet, SpeakerNamesForm, initial_for, page_token
 from .models import Transcript
+from .speakers import is_label
 from .words import uncertain_below
 
 PERMISSION = "transcripts.change_transcript"
@@ -257,7 +258,9 @@ class RerunView(TranscriptView):
 
     def get(self, request, pk):
         return self.render(
-            next=get_valid_next_url_from_request(request), segment_count=self.transcript.segments.count()
+            next=get_valid_next_url_from_request(request),
+            segment_count=self.transcript.segments.count(),
+            named_speakers=[name for name in self.transcript.voices if not is_label(name)],
         )
 
     def post(self, request, pk):

@@ -126,3 +126,14 @@ def test_a_transcript_without_speakers_says_why(admin_client, episode):
     assert "the resemblyzer package is not installed" in page
     segments = admin_client.get(reverse("transcripts_admin:segments", args=[transcript.pk])).content.decode()
     assert f"Speakers: {note}" in segments  # every review screen says it
+
+
+def test_transcribe_again_says_which_names_a_rerun_keeps(admin_client, episode):
+    transcript = transcript_of(episode.audio)
+    Transcript.objects.filter(pk=transcript.pk).update(
+        voices={"Amara Okafor": [VOICE_1], "Speaker 2": [VOICE_2]}
+    )
+
+    page = admin_client.get(reverse("transcripts_admin:rerun", args=[transcript.pk])).content.decode()
+
+    assert "Speakers named so far (Amara Okafor) keep their names" in page
