@@ -137,6 +137,23 @@ def test_a_missing_model_package_is_named_with_the_setting(monkeypatch):
     assert "TRANSCRIPT_SPEAKERS=False" in str(error.value)
 
 
+def test_a_corrupt_model_file_is_named_with_the_package_and_the_setting(monkeypatch, tmp_path):
+    import resemblyzer
+
+    corrupt = tmp_path / "pretrained.pt"
+    corrupt.write_bytes(b"not a torch checkpoint")
+    real = resemblyzer.VoiceEncoder
+    monkeypatch.setattr(resemblyzer, "VoiceEncoder", lambda *a, **kw: real(*a, weights_fpath=corrupt, **kw))
+    monkeypatch.setattr(diarization, "_encoder", None)
+
+    with pytest.raises(diarization.DiarizationError) as error:
+        diarization.encoder()
+
+    message = str(error.value)
+    assert "resemblyzer package's voice encoder (pretrained.pt) cannot be loaded" in message
+    assert "TRANSCRIPT_SPEAKERS=False" in message
+
+
 def test_speakers_off_transcribes_without_them(one_voice, settings):
     settings.TRANSCRIPT_SPEAKERS = False
     path, _truth = one_voice
