@@ -21,6 +21,12 @@ $(VENV)/.runtime: $(BIN)/python requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@
 
+# Speakers (resemblyzer and its voice encoder, torch CPU build): see requirements-speakers.txt for the two steps.
+$(VENV)/.speakers: $(VENV)/.runtime requirements-speakers.txt
+	grep -v -e '^resemblyzer==' -e '^#' requirements-speakers.txt | $(BIN)/python -m pip install --quiet -r /dev/stdin
+	grep '^resemblyzer==' requirements-speakers.txt | $(BIN)/python -m pip install --quiet --no-deps -r /dev/stdin
+	@touch $@
+
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
@@ -51,7 +57,7 @@ system-deps: ## Install the Debian packages the tests, benchmarks and demo audio
 	fi
 
 .PHONY: install
-install: $(VENV)/.runtime ## Create .venv and install the runtime dependencies
+install: $(VENV)/.runtime $(VENV)/.speakers ## Create .venv and install the runtime dependencies (speakers included)
 
 .PHONY: install-whisper
 install-whisper: $(VENV)/.runtime ## Install the optional openai-whisper engine (torch CPU build, openai-whisper)
@@ -74,7 +80,7 @@ run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --no-colour start -f Procfile.dev -p $(PORT)
 
 .PHONY: test
-test: system-deps $(VENV)/.whisper $(VENV)/.models node_modules/.installed ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: system-deps $(VENV)/.whisper $(VENV)/.models $(VENV)/.speakers node_modules/.installed ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -103,6 +109,10 @@ load: $(VENV)/.dev ## Load test: 50 simulated visitors for 5 minutes on gunicorn
 .PHONY: bench-deliver
 bench-deliver: system-deps $(VENV)/.dev ## Benchmark audio delivery against bare ffmpeg (about 25 minutes of CPU)
 	$(BIN)/python bench/deliver.py $(BENCH_ARGS)
+
+.PHONY: bench-diarize
+bench-diarize: system-deps $(VENV)/.dev $(VENV)/.speakers ## Benchmark speakers: attribution, speed, memory, pipeline throughput (about 15 minutes)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/diarize.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove the virtualenv, the SQLite database and uploaded media

@@ -50,3 +50,49 @@ def speech(path: Path, text: str) -> Path:
     )
     wav.unlink()
     return path
+
+
+# Two espeak-ng voices far apart: a low British male and a high American female (voice variant and pitch).
+VOICES = {"A": ["-v", "en-gb+m3", "-p", "35", "-s", "160"], "B": ["-v", "en-us+f4", "-p", "75", "-s", "170"]}
+
+
+def dialogue(
+    path: Path, turns: list[tuple[str, str]], *, gap_seconds: float = 0.6
+) -> list[tuple[int, int, str]]:
+    """``turns`` of (voice, text), voices from ``VOICES``, spoken one after another with ``gap_seconds`` of
+    silence between them, as 16 kHz mono audio encoded by the extension of ``path``. Returns who spoke
+    when: ``(start_ms, end_ms, voice)`` per turn, measured from the synthesised parts."""
+    import wave
+
+    parts, truth, at = [], [], 0
+    gap = b"\0\0" * int(16000 * gap_seconds)
+    for n, (voice, text) in enumerate(turns):
+        raw = path.with_suffix(f".turn{n}.wav")
+        subprocess.run([require("espeak-ng"), *VOICES[voice], "-w", str(raw), text], check=True)
+        pcm = subprocess.run(
+            [require("ffmpeg"), "-loglevel", "error", "-i", str(raw), "-ar", "16000", "-ac", "1"]
+            + ["-f", "s16le", "-"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        raw.unlink()
+        length = len(pcm) // 32  # ms
+        truth.append((at, at + length, voice))
+        parts += [pcm, gap]
+        at += length + round(gap_seconds * 1000)
+    joined = path.with_suffix(".dialogue.wav")
+    with wave.open(str(joined), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"".join(parts[:-1]))
+    fmt = path.suffix.lstrip(".")
+    if fmt == "wav":
+        joined.replace(path)
+    else:
+        subprocess.run(
+            [require("ffmpeg"), "-loglevel", "error", "-y", "-i", str(joined)] + ENCODINGS[fmt] + [str(path)],
+            check=True,
+        )
+        joined.unlink()
+    return truth

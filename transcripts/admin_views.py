@@ -25,8 +25,9 @@ from wagtail.admin.views.reports import ReportView
 from episodes.models import AudioFile
 
 from . import editing
-from .forms import ImportCaptionsForm, RenameSpeakerForm, SegmentFormSet, initial_for, page_token
+from .forms import ImportCaptionsForm, SegmentFormSet, SpeakerNamesForm, initial_for, page_token
 from .models import Transcript
+from .speakers import is_label
 from .words import uncertain_below
 
 PERMISSION = "transcripts.change_transcript"
@@ -202,14 +203,17 @@ class SegmentsView(TranscriptView):
 
 
 class SpeakersView(TranscriptView):
-    """Rename a speaker label across the whole transcript, e.g. "SPEAKER 1" to a person's name."""
+    """Name each speaker once: every label with a sample line to play, mapped to one of the episode's people
+    or a typed name; every line with that label follows (``editing.name_speakers``)."""
 
     page_title = "Name speakers"
     current = "speakers"
     template_name = "transcripts/admin/speakers.html"
 
     def form(self, data=None):
-        return RenameSpeakerForm(data, speakers=editing.speakers(self.transcript))
+        return SpeakerNamesForm(
+            data, speakers=editing.speakers(self.transcript), people=editing.page_people(self.transcript)
+        )
 
     def get(self, request, pk):
         return self.render(form=self.form())
@@ -217,14 +221,27 @@ class SpeakersView(TranscriptView):
     def post(self, request, pk):
         form = self.form(request.POST)
         if not form.is_valid():
+            messages.error(request, "Nothing was renamed; see the message below.")
             return self.render(form=form)
-        old, new = form.cleaned_data["old"], form.cleaned_data["new"]
-        count = editing.rename_speaker(self.transcript, old, new, request.user)
-        messages.success(request, f"{old} is now {new} in {count} segment{'s' if count != 1 else ''}.")
-        return HttpResponseRedirect(reverse("transcripts_admin:segments", args=[self.transcript.pk]))
+        names = form.names()
+        if not names:
+            messages.info(request, "Nothing had changed: no speaker was given a new name.")
+            return self.render(form=form)
+        count = editing.name_speakers(self.transcript, names, request.user)
+        renamed = ", ".join(f"{old} is now {new}" for old, new in names.items())
+        messages.success(
+            request,
+            f"{renamed} ({count} segment{'s' if count != 1 else ''}). A re-run gives these voices the same "
+            "names; the transcript as it was is kept in its revisions.",
+        )
+        return HttpResponseRedirect(reverse("transcripts_admin:speakers", args=[self.transcript.pk]))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        samples = {row["label"]: row["sample"] for row in editing.speaker_samples(self.transcript)}
+        form = context["form"]
+        for row in form.rows:
+            row["sample"] = samples.get(row["label"])
         context["speaker_names"] = editing.speaker_suggestions(self.transcript)
         return context
 
@@ -241,7 +258,9 @@ class RerunView(TranscriptView):
 
     def get(self, request, pk):
         return self.render(
-            next=get_valid_next_url_from_request(request), segment_count=self.transcript.segments.count()
+            next=get_valid_next_url_from_request(request),
+            segment_count=self.transcript.segments.count(),
+            named_speakers=[name for name in self.transcript.voices if not is_label(name)],
         )
 
     def post(self, request, pk):

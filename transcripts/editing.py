@@ -119,20 +119,39 @@ def speakers(transcript: Transcript) -> list[tuple[str, int]]:
 
 
 def rename_speaker(transcript: Transcript, old: str, new: str, user) -> int:
-    """Give every segment labelled ``old`` the label ``new`` (e.g. "SPEAKER 1" -> a person's name).
+    """Give every segment labelled ``old`` the label ``new`` (e.g. "Speaker 1" -> a person's name).
     Returns how many segments changed."""
-    new = " ".join(new.split())
-    if not old or old == new:
+    return name_speakers(transcript, {old: new}, user)
+
+
+def name_speakers(transcript: Transcript, names: Mapping[str, str], user) -> int:
+    """Rename speakers across the whole transcript at once: ``names`` maps a label the segments have now
+    to its new name (two labels given one name become one speaker). The voice print of each label goes
+    with its name, so that a re-run gives that voice the same name. One revision
+    keeps the segments as they were. Returns how many segments changed."""
+    names = {old: " ".join(new.split()) for old, new in names.items()}
+    names = {old: new for old, new in names.items() if old and new and old != new}
+    if not names:
         return 0
     with transaction.atomic():
         locked = _locked(transcript)
-        if not locked.segments.filter(speaker=old).exists():
+        rows = list(locked.segments.filter(speaker__in=names).values_list("pk", "speaker"))
+        if not rows:
             return 0
         snapshot(locked, TranscriptRevision.EDIT, user)
-        count = locked.segments.filter(speaker=old).update(speaker=new)
-        Transcript.objects.filter(pk=locked.pk).update(**_edited_now(user))
+        Segment.objects.bulk_update(
+            [Segment(pk=pk, speaker=names[speaker]) for pk, speaker in rows], ["speaker"], batch_size=500
+        )
+        voices = locked.voices
+        # All at once, so that swapping two names (Speaker 1 <-> Speaker 2) keeps each voice with its name.
+        moved = {old: voices.get(old, []) for old in names}
+        voices = {name: prints for name, prints in voices.items() if name not in names}
+        for old, new in names.items():
+            voices[new] = voices.get(new, []) + moved[old]
+        voices = {name: prints for name, prints in voices.items() if prints}
+        Transcript.objects.filter(pk=locked.pk).update(voices=voices, **_edited_now(user))
     transcript_changed(locked)
-    return count
+    return len(rows)
 
 
 def _replace_segments(transcript: Transcript, rows: Iterable[Mapping]) -> int:
@@ -296,6 +315,35 @@ def import_captions(audio, captions: Captions, *, name: str, user, language: str
     locked.refresh_from_db()
     transcript_changed(locked)
     return locked
+
+
+def speaker_samples(transcript: Transcript) -> list[dict]:
+    """The transcript's speakers, most segments first, each with a sample line to listen to: its longest
+    line of at most 15 seconds (a whole sentence, long enough to know the voice)."""
+    samples = []
+    for label, count in speakers(transcript):
+        lines = transcript.segments.filter(speaker=label).annotate(length=F("end_ms") - F("start_ms"))
+        sample = lines.filter(length__lte=15_000).order_by("-length", "index").first() or lines.first()
+        samples.append({"label": label, "count": count, "sample": sample})
+    return samples
+
+
+def page_people(transcript: Transcript) -> list[str]:
+    """The people the episodes and interviews that use the audio credit, in their order there."""
+    from episodes.models import EpisodePerson, InterviewPerson
+
+    audio_id = transcript.audio_id
+    names = list(
+        EpisodePerson.objects.filter(page__audio_id=audio_id)
+        .order_by("page_id", "sort_order")
+        .values_list("person__name", flat=True)
+    )
+    names += (
+        InterviewPerson.objects.filter(page__audio_id=audio_id)
+        .order_by("page_id", "sort_order")
+        .values_list("person__name", flat=True)
+    )
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def speaker_suggestions(transcript: Transcript) -> list[str]:

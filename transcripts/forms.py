@@ -133,26 +133,57 @@ def page_token(segments) -> str:
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
-class RenameSpeakerForm(forms.Form):
-    old = forms.ChoiceField(label="Speaker", help_text="The label the segments have now, e.g. SPEAKER 1.")
-    new = forms.CharField(
-        label="New name",
-        max_length=100,
-        help_text="Every segment with that label gets this name. People of the episode are suggested.",
-        widget=forms.TextInput(attrs={"list": "speaker-names", "autocomplete": "off"}),
-    )
+class SpeakerNamesForm(forms.Form):
+    """Name each speaker once: a row per label the transcript has, to keep it, give it one of the episode's
+    people (a select) or type a name. ``labels`` says which labels the editor was shown, so that a re-run
+    finishing meanwhile is noticed instead of naming the wrong voice."""
 
-    def __init__(self, *args, speakers: list[tuple[str, int]], **kwargs):
+    labels = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, speakers: list[tuple[str, int]], people: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["old"].choices = [
-            (name, f"{name} ({n} segment{'s' if n != 1 else ''})") for name, n in speakers
-        ]
+        self.speakers = [label for label, _count in speakers]
+        self.fields["labels"].initial = json.dumps(self.speakers)
+        self.rows = []
+        for i, (label, count) in enumerate(speakers):
+            keep = [("", f"Keep “{label}”")]
+            self.fields[f"person_{i}"] = forms.ChoiceField(
+                label=f"Who is {label}?",
+                required=False,
+                choices=keep + [(name, name) for name in people if name != label],
+            )
+            self.fields[f"name_{i}"] = forms.CharField(
+                label=f"Or type a name for {label}",
+                required=False,
+                max_length=100,
+                widget=forms.TextInput(attrs={"list": "speaker-names", "autocomplete": "off"}),
+            )
+            self.rows.append(
+                {"label": label, "count": count, "person": self[f"person_{i}"], "name": self[f"name_{i}"]}
+            )
 
-    def clean_new(self):
-        new = " ".join(self.cleaned_data["new"].split())
-        if not new:
-            raise ValidationError("Give the new name.")
-        return new
+    def clean_labels(self):
+        try:
+            shown = json.loads(self.cleaned_data["labels"])
+        except ValueError:
+            shown = None
+        if shown != self.speakers:
+            raise ValidationError(
+                "The speakers changed since you opened this page (a re-run or another editor): nothing was "
+                "renamed. Check the names below and save again."
+            )
+        return shown
+
+    def names(self) -> dict[str, str]:
+        """``{label: new name}`` for the rows given a name (a typed name wins over the select)."""
+        names = {}
+        for i, label in enumerate(self.speakers):
+            name = " ".join(self.cleaned_data.get(f"name_{i}", "").split()) or self.cleaned_data.get(
+                f"person_{i}"
+            )
+            if name and name != label:
+                names[label] = name
+        return names
 
 
 class ImportCaptionsForm(forms.Form):

@@ -76,6 +76,14 @@ class Transcript(models.Model):
         help_text="Stored but shown nowhere until an editor approves it (held_reason says why).",
     )
     held_reason = models.TextField(blank=True)
+    speakers_note = models.TextField(
+        blank=True, help_text="Why the last run's lines name no speakers (turned off, model missing, failed)."
+    )
+    voices = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A voice print per speaker name, so that a re-run gives the same voices the same names.",
+    )
     edited_at = models.DateTimeField(null=True, blank=True)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -37,9 +37,9 @@ from pagecache.caching import purge
 from .engines import get_engine
 from .engines.base import limit_prompt
 from .language import hold_reason, language_hint
-from .lines import split_lines
 from .models import Segment, Transcript, TranscriptRevision, snapshot
 from .notifications import transcript_finished
+from .speakers import SpeakerLines
 
 logger = logging.getLogger(__name__)
 
@@ -150,13 +150,16 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
             info, segments = engine.transcribe(
                 path, prompt=glossary_prompt(), language_hint=hint or None, progress=reporter
             )
-            # Whisper's segments follow its decoding windows; the stored ones are lines a person would cut.
-            for result in split_lines(segments):
+            # Whisper's segments follow its decoding windows; the stored ones are lines a person would cut,
+            # at changes of speaker too (found after the engine; see speakers.py).
+            speaker_lines = SpeakerLines(path, audio=audio, remembered=_voices(transcript_id))
+            for result in speaker_lines.lines(segments):
                 row = [
                     result.start_ms,
                     max(result.end_ms, result.start_ms),
                     result.text.strip(),
                     [[w.start_ms, w.end_ms, w.text, w.probability] for w in result.words],
+                    result.speaker,
                 ]
                 spool.write(json.dumps(row) + "\n")
             reason = hold_reason(info, hint)  # after the segments are read: their signals are complete
@@ -168,6 +171,7 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
                 language=info.language,
                 held=bool(reason),
                 held_reason=reason,
+                **speaker_lines.fields(),
             )
     except Superseded:
         logger.info("Transcript %s changed while this run worked on it; its result is dropped", transcript_id)
@@ -190,6 +194,11 @@ def run_transcription(transcript_id: int, progress=None) -> Transcript | None:
 
     what = f"telling what depends on transcript {transcript_id} that it changed"
     return retrying(changed, what, give_up_after=lease_seconds())
+
+
+def _voices(transcript_id: int) -> dict:
+    """The voice prints of the names the transcript's speakers have now, for a re-run to name them alike."""
+    return Transcript.objects.values_list("voices", flat=True).get(pk=transcript_id) or {}
 
 
 def _store(claim: Claim, spool, **fields) -> None:
@@ -230,7 +239,7 @@ def _store_once(claim: Claim, spool, **fields) -> None:
         transcript.segments.all().delete()
         batch: list[Segment] = []
         for index, line in enumerate(spool):
-            start_ms, end_ms, text, words = json.loads(line)
+            start_ms, end_ms, text, words, speaker = json.loads(line)
             batch.append(
                 Segment(
                     transcript=transcript,
@@ -238,6 +247,7 @@ def _store_once(claim: Claim, spool, **fields) -> None:
                     start_ms=start_ms,
                     end_ms=end_ms,
                     text=text,
+                    speaker=speaker[:100],
                     words=words,
                 )
             )

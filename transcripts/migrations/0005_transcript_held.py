@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('transcripts', '0003_review_permissions'),
+        ('transcripts', '0004_speakers'),
     ]
 
     operations = [

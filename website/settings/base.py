@@ -234,6 +234,10 @@ if TRANSCRIPTION_MODEL:
 # temporary folder). The worker must be able to write there.
 TRANSCRIPTION_MODELS_DIR = env.str("TRANSCRIPTION_MODELS_DIR", default="")
 
+# Find who speaks when after transcribing (speaker embeddings from resemblyzer, offline) and label the lines
+# Speaker 1, Speaker 2, ...; False transcribes without speakers (docs/operators.md).
+TRANSCRIPT_SPEAKERS = env.bool("TRANSCRIPT_SPEAKERS", default=True)
+
 # A RUNNING transcript whose worker has not beaten for this long is queued again (its worker died).
 TRANSCRIPTION_LEASE_SECONDS = env.int("TRANSCRIPTION_LEASE_SECONDS", default=600)
 # Seconds before each retry of a failed transcription (the third failure is final).

@@ -49,3 +49,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 PAGE_CACHE_SECONDS = 0  # tests that want the page cache turn it on themselves
+
+# Speakers are looked for only by the tests of speakers (tests/transcripts/test_speakers*.py turn it on), so
+# that the other transcription tests keep their speed and their lines.
+TRANSCRIPT_SPEAKERS = env.bool("TRANSCRIPT_SPEAKERS", default=False)
