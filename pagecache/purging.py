@@ -86,23 +86,34 @@ def purge_urls(urls: Iterable[str], using: str | None = None) -> None:
     schedule(set(urls), using=using)
 
 
-class Purge:
-    """One change's purge, run after the commit. The purges of one transaction share ``done``: what one
-    has purged, the next ones skip (a publish sends many signals, and the CDN gets each URL once)."""
+class Batch:
+    """What the purges of one commit have done, so that the next ones skip it."""
 
-    def __init__(self, affected: Iterable[str], full: bool, done: set[str]):
+    def __init__(self):
+        self.done: set[str] = set()
+        self.started = False
+
+
+class Purge:
+    """One change's purge, run after the commit. The purges registered in one transaction share a
+    ``Batch``: what one has purged, the next ones skip (a publish sends many signals, and the CDN gets
+    each URL once)."""
+
+    def __init__(self, affected: Iterable[str], full: bool, batch: Batch):
         self.full = full
         self.affected = set(affected)
-        self.done = done
+        self.batch = batch
 
     def __call__(self):
-        if self.full and "*" not in self.done:
+        self.batch.started = True
+        done = self.batch.done
+        if self.full and "*" not in done:
             caching._bump()
-            self.done.add("*")
-        affected = self.affected - self.done
-        self.done.update(affected)
+            done.add("*")
+        affected = self.affected - done
+        done.update(affected)
         tags = {caching.path_tag(urlsplit(v).path) if is_url(v) else v for v in affected}
-        if "*" not in self.done and tags:
+        if "*" not in done and tags:
             caching.bump_tags(tags)
         purge_frontend_cache(sorted(value for value in affected if is_url(value)))
 
@@ -110,15 +121,15 @@ class Purge:
 def schedule(affected: Iterable[str] = (), *, full: bool = False, using: str | None = None) -> None:
     """Purge after the transaction commits (at once outside one); not at all if the change is rolled
     back with its savepoint (Django's ``on_commit``). Django's list of the transaction's callbacks
-    (``connection.run_on_commit``) gives the purges already pending, whose ``done`` this one shares."""
+    (``connection.run_on_commit``) gives the purges already pending, whose batch this one joins."""
     connection = transaction.get_connection(using or DEFAULT_DB_ALIAS)
-    done = None
+    batch = None
     if connection.in_atomic_block:
         for _savepoints, callback, _robust in reversed(connection.run_on_commit):
-            if isinstance(callback, Purge):
-                done = callback.done
+            if isinstance(callback, Purge) and not callback.batch.started:
+                batch = callback.batch
                 break
-    transaction.on_commit(Purge(affected, full, set() if done is None else done), using=using)
+    transaction.on_commit(Purge(affected, full, batch or Batch()), using=using)
 
 
 def absolute(urls: list[str]) -> list[str]:
