@@ -63,14 +63,23 @@ def measure(renders: int, segments: int, profile: bool) -> dict:
             stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
             stats.print_stats(str(ROOT), 40)  # this project's own functions
             stats.sort_stats("tottime").print_stats(25)
-        wall, cpu = [], []
-        for _ in range(renders):
-            w, c = time.perf_counter(), time.process_time()
-            response = client.get(long.url)
-            wall.append(time.perf_counter() - w)
-            cpu.append(time.process_time() - c)
-            assert response.status_code == 200 and "X-Cache" not in response
-        return {"wall": wall, "cpu": cpu, "queries": queries, "bytes": len(response.content)}
+        from django.conf import settings
+
+        result = {"queries": queries}
+        for series, seconds in (("off", 0), ("miss", 300)):
+            settings.PAGE_CACHE_SECONDS = seconds
+            wall, cpu = [], []
+            for n in range(renders + 1):
+                # With the page cache on, each request has a query string of its own: a miss, rendered.
+                url = long.url if seconds == 0 else f"{long.url}?r={n}"
+                w, c = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                if n:  # the first fills the caches a running site has filled already
+                    wall.append(time.perf_counter() - w)
+                    cpu.append(time.process_time() - c)
+                assert response.status_code == 200 and response.get("X-Cache") in (None, "miss")
+            result[series] = {"wall": wall, "cpu": cpu}
+        return result
     finally:
         clear_workdir(workdir, db_path, False)
 
@@ -112,28 +121,37 @@ def main() -> int:
     checkouts = {"this": ROOT}
     if args.compare:
         checkouts["compare"] = args.compare.resolve()
-    results = {name: {"wall": [], "cpu": []} for name in checkouts}
-    queries = {}
+    series = ("off", "miss")
+    results = {(name, kind): {"wall": [], "cpu": []} for name in checkouts for kind in series}
+    queries, loads = {}, []
     for n in range(args.rounds):
         for name, checkout in checkouts.items():
             print(f"round {n + 1}: {name} ({checkout})", file=sys.stderr)
+            loads.append(os.getloadavg()[0])
             found = run_in(checkout, args)
-            results[name]["wall"] += found["wall"]
-            results[name]["cpu"] += found["cpu"]
+            for kind in series:
+                results[name, kind]["wall"] += found[kind]["wall"]
+                results[name, kind]["cpu"] += found[kind]["cpu"]
             queries[name] = found["queries"]
-    load = os.getloadavg()
     print(
         f"Uncached {args.segments}-line episode page, rendered in-process ({args.rounds} rounds x "
-        f"{args.renders} renders; load average {load[0]:.2f} on {os.cpu_count()} CPUs)"
+        f"{args.renders} renders; load average {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} CPUs)"
     )
-    for name, found in results.items():
+    labels = {"off": "page cache off", "miss": "page cache on, a miss"}
+    for (name, kind), found in results.items():
         print(
-            f"  {name:8} {checkouts[name]}: wall median {ms(found['wall']):.1f} ms, p90 "
-            f"{ms(found['wall'], 0.9):.1f} ms; CPU median {ms(found['cpu']):.1f} ms; {queries[name]} queries"
+            f"  {name:8} {labels[kind]:22} wall median {ms(found['wall']):5.1f} ms, "
+            f"p90 {ms(found['wall'], 0.9):5.1f} ms; CPU median {ms(found['cpu']):5.1f} ms, "
+            f"p10 {ms(found['cpu'], 0.1):5.1f} ms; "
+            f"{queries[name]} queries (off, warm) [{checkouts[name]}]"
         )
     if args.compare:
-        ratio = statistics.median(results["this"]["wall"]) / statistics.median(results["compare"]["wall"])
-        print(f"  this / compare (wall median): {ratio:.2f}")
+        for kind in series:
+            for measure_ in ("wall", "cpu"):
+                mine = statistics.median(results["this", kind][measure_])
+                other = statistics.median(results["compare", "off"][measure_])
+                ratio = mine / other
+                print(f"  this ({labels[kind]}) / compare (page cache off), {measure_} median: {ratio:.2f}")
     return 0
 
 

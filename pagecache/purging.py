@@ -103,6 +103,7 @@ class Purge:
         self.full = full
         self.affected = set(affected)
         self.batch = batch
+        self.__qualname__ = "Purge"  # named like the function on-commit callbacks usually are
 
     def __call__(self):
         self.batch.started = True

@@ -13,6 +13,7 @@ from pagecache.signal_handlers import after_task
 from .formats import FORMATS
 from .models import Transcript
 from .tasks import transcribe_audio
+from .templatetags.transcripts_tags import revision_tag
 
 
 def file_urls(transcript_id: int) -> list[str]:
@@ -25,7 +26,9 @@ def transcript_urls(transcript: Transcript) -> set[str] | None:
         *InterviewPage.objects.filter(audio_id=transcript.audio_id),
     ]
     affected = affected_by(*pages) if pages else set()
-    return None if affected is None else affected | set(file_urls(transcript.pk))
+    if affected is None:
+        return None
+    return affected | set(file_urls(transcript.pk)) | {revision_tag(transcript.pk)}
 
 
 def page_transcript_urls(page) -> list[str]:
