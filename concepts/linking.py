@@ -31,6 +31,7 @@ from transcripts.models import Segment, Transcript
 
 from .matching import Matcher, literal_prefix
 from .models import ConceptPage, Mention
+from .purges import mentions_changed
 
 SEGMENT_CHUNK = 2000
 _SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
@@ -123,7 +124,7 @@ def link_concept(concept_id: int) -> int:
 def _sync(existing, desired: dict[tuple, dict]) -> int:
     """Make the mentions in ``existing`` exactly ``desired`` ({(concept, page, segment or block id):
     fields}), touching only the difference and keeping each kept row's ``hidden``."""
-    stale, changed = [], []
+    stale, changed, touched = [], [], set()
     for mention in existing.only(
         "pk", "concept_id", "page_id", "segment_id", "block_id", "start_ms", "quote"
     ):
@@ -131,9 +132,14 @@ def _sync(existing, desired: dict[tuple, dict]) -> int:
         fields = desired.pop(key, None)
         if fields is None:
             stale.append(mention.pk)
+            touched.add((mention.concept_id, mention.page_id))
         elif (mention.start_ms, mention.quote) != (fields["start_ms"], fields["quote"]):
             mention.start_ms, mention.quote = fields["start_ms"], fields["quote"]
             changed.append(mention)
+            touched.add((mention.concept_id, mention.page_id))
+    touched.update((concept_id, page_id) for concept_id, page_id, _where in desired)
+    # Written in bulk, without signals: purge the concept pages and pages whose mentions changed.
+    mentions_changed(touched)
     if stale:
         Mention.objects.filter(pk__in=stale).delete()
     if changed:

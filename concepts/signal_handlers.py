@@ -26,9 +26,7 @@ def page_was_published(sender, instance, **kwargs):
 
 
 def register_signal_handlers():
-    from pagecache.signal_handlers import watch
-
-    from .models import Mention
+    from .purges import register
 
     page_published.connect(page_was_published, dispatch_uid="concepts-page-published")
-    watch(Mention)  # concept and episode pages list mentions: a change purges the page cache
+    register()  # concept and episode pages list mentions: a change purges them from the page cache

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.utils import dateparse, formats, timezone
 from wagtail.models import Page, Revision
 
-from pagecache.caching import purge
+from pagecache.purging import purge_for
 
 from .models import EpisodePage, ShowPage
 
@@ -52,8 +52,8 @@ def publish_scheduled() -> None:
 
 def announce_releases(now: datetime | None = None) -> list[int]:
     """Scheduler job: when a live episode's publication date has passed since the last round, purge the
-    page cache (show, home and concept pages list it now) and touch its show's feed (which pings the
-    WebSub hubs). Returns the ids of the episodes released.
+    pages it shows on (its own, its show's, the home and concept pages list it now) and touch its show's
+    feed (which pings the WebSub hubs). Returns the ids of the episodes released.
 
     The first round after a (re)start looks back PAGE_CACHE_SECONDS (or a scheduler interval, if longer):
     an older release is in every cached page already, as no page is kept longer.
@@ -71,7 +71,7 @@ def announce_releases(now: datetime | None = None) -> list[int]:
         steplen = EpisodePage.steplen
         shows = ShowPage.objects.filter(path__in={path[:-steplen] for _, path, _ in released})
         touch_feeds(list(shows.values_list("pk", flat=True)))
-        purge()
+        purge_for(*EpisodePage.objects.filter(pk__in=[pk for pk, _, _ in released]))
         for pk, _, title in released:
             logger.info("Released %r (page %s): its publication date came", title, pk)
     try:

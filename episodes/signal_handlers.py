@@ -13,8 +13,6 @@ from wagtail.images import get_image_model
 from wagtail.models import PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from pagecache.signal_handlers import watch
-
 from .models import AudioFile, AudioRendition, EpisodePage, Person, ShowPage
 from .notifications import went_live
 from .podcast2 import podcast_guid
@@ -125,7 +123,10 @@ def register_signal_handlers():
         page_published.connect(
             tags_may_have_changed, sender=model, dispatch_uid=f"episodes-tags-{model.__name__}"
         )
-    watch(AudioFile, Person)  # pages show them: a change purges the page cache
+    # What a change of them purges from the page cache and the CDN: the pages they show on.
+    from .purges import register
+
+    register()
 
     for signal in (page_published, page_unpublished, post_delete):
         signal.connect(episode_changed, sender=EpisodePage, dispatch_uid=f"episodes-feed-ep-{id(signal)}")

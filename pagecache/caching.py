@@ -18,20 +18,21 @@ signed-in user. Redirects and 404s are not stored: they are cheap, and a 404 tod
 tomorrow. Feeds, transcripts, chapters and JSON are not HTML and keep their own caching.
 
 **Key.** Scheme, host and the full path with its query string (``?t=90``, ``?page=2``, ``/search/?q=``
-are separate entries), hashed. Each entry records the site-wide *generation* it was made in, and is
-served only while that generation is current: one ``get_many`` per request reads both.
+are separate entries), hashed. Each entry records the *stamp* it was made under: the site-wide generation
+and its path's generation (one per path, whatever the host or query string). It is served only while
+both are current: one ``get_many`` per request reads all three keys.
 
-**Purge.** ``purge()`` moves the generation forward (``cache.incr``, atomic on Redis and Memcached) after
-the transaction commits, so that no request can render the old data under the new generation. It runs
-when a page is published, unpublished, moved, deleted or saved live; when a person, audio file, transcript,
-concept mention, view restriction, site, image, search promotion or site setting changes; when a
-transcript's segments change (``transcripts.transcribing.transcript_changed``); and when a background
-task finishes (concept linking and search indexing write in bulk, without model signals; Wagtail re-indexes
-a page on every save, so even a draft saved on a live page purges once that task has run). A draft by
-itself does not purge. See ``pagecache.signal_handlers``: an app declares a model that pages show with
-``watch()``. One generation for the whole site is simple and never stale, at the cost of a cold cache
-after each change: right for a podcast site that publishes a few times a week. A request that started
-before a purge stores its page under the old generation, where nobody reads it.
+**Purge.** A change purges the pages it affects (``pagecache.purging``: each app's rules name them): their
+paths' generations move forward (``cache.incr``, atomic on Redis and Memcached) after the transaction
+commits, so that no request can render the old data under the new generation, and the CDN is told the
+same URLs. When the affected pages cannot be named (a site, a setting, an image, a person, a moved page,
+a page type no rule covers, a task without a rule) the site-wide generation moves: every page. Purges run
+when a page is published, unpublished, moved, deleted or saved live; when a person, audio file,
+transcript, concept mention, view restriction, site, image, search promotion or site setting changes;
+when a transcript's segments change (``transcripts.transcribing.transcript_changed``); and when a
+background task finishes (what it purges is the task's rule, ``signal_handlers.after_task``: concept
+linking purges the mentions it changed, search indexing the search). A draft by itself does not purge.
+A request that started before a purge stores its page under the old stamp, where nobody reads it.
 
 **Headers.** Stored and cached responses carry ``Cache-Control: public, max-age=PAGE_CACHE_MAX_AGE``
 (default 60 s: how long a browser or CDN may show a page after a change) and ``X-Cache: hit``, ``miss``
@@ -57,7 +58,6 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import checks
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import transaction
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import cc_delim_re, get_max_age, patch_cache_control
@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
 ENTRY_PREFIX = "pagecache:page:"
+TAG_PREFIX = "pagecache:tag:"
 # Request headers whose values a stored page may vary on: only cookies, and only because no request with
 # a session or messages cookie is ever served from the cache.
 HARMLESS_VARY = {"cookie"}
@@ -150,50 +151,78 @@ def new_generation() -> int:
     return time.time_ns() // 1000
 
 
+def path_tag(path: str) -> str:
+    """The tag of every entry for this path, whatever its host, scheme or query string."""
+    return "path:" + path
+
+
+def tag_key(tag: str) -> str:
+    return TAG_PREFIX + hashlib.sha256(tag.encode()).hexdigest()
+
+
+def _incr(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # no generation yet, or evicted: any new value retires every entry
+        if not cache.add(key, new_generation(), timeout=None):
+            cache.incr(key)
+
+
 def _bump() -> None:
     try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no generation yet, or evicted: any new value retires every entry
-            if not cache.add(GENERATION_KEY, new_generation(), timeout=None):
-                cache.incr(GENERATION_KEY)
+        _incr(GENERATION_KEY)
     except Exception:
         # Entries live PAGE_CACHE_SECONDS at most: an unreachable cache server makes pages that stale.
         logger.exception("Could not purge the page cache")
 
 
+def bump_tags(tags) -> None:
+    """Retire the entries of these tags (a path's pages, a remembered value) and nothing else. A tag with
+    no generation yet gets one: an entry stored before it had none stops matching."""
+    try:
+        for tag in sorted(set(tags)):
+            _incr(tag_key(tag))
+    except Exception:
+        logger.exception("Could not purge pages from the page cache")
+
+
 def purge(using: str | None = None) -> None:
-    """Forget every cached page once the current transaction commits (at once outside a transaction).
+    """Forget every cached page once the current transaction commits (at once outside a transaction): for
+    a change whose pages cannot be named (a site setting, a moved page). A change of one episode, audio
+    file or transcript purges only the pages it shows on (``pagecache.purging.purge_for``)."""
+    from .purging import schedule
 
-    Even when this process serves no cached pages (PAGE_CACHE_SECONDS=0): a task worker must purge the pages
-    the web processes cache. Each call bumps once (a few microseconds on Redis); calls are not merged, as
-    a merged purge could be lost with the savepoint it was registered in."""
-    transaction.on_commit(_bump, using=using)
+    schedule(full=True, using=using)
 
 
-def _read(key: str) -> tuple[int, tuple | None]:
-    """The current generation and the entry if it belongs to it: one round trip."""
-    found = cache.get_many([GENERATION_KEY, key])
+def _read(key: str, tags=()) -> tuple[tuple, tuple | None]:
+    """The current stamp (the site-wide generation and each tag's) and the entry if it was stored under
+    that same stamp: one round trip."""
+    keys = [tag_key(tag) for tag in tags]
+    found = cache.get_many([GENERATION_KEY, *keys, key])
     generation = found.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, new_generation(), timeout=None)
-        return cache.get(GENERATION_KEY), None
+        generation = cache.get(GENERATION_KEY)
+        return (generation, *(found.get(k) for k in keys)), None
+    stamp = (generation, *(found.get(k) for k in keys))
     entry = found.get(key)
-    if entry is not None and entry[0] != generation:
+    if entry is not None and entry[0] != stamp:
         entry = None
-    return generation, entry
+    return stamp, entry
 
 
-def remember(name: str, build):
-    """``build()``'s value, kept beside the pages for the current generation: for other work whose result
-    changes only when what pages show changes (the search's scope of public pages and transcripts). With
-    the page cache off (a cache per process, which a purge elsewhere would not reach), it is built every
-    time. A value built while a purge happens is stored under the old generation, where nobody reads it."""
+def remember(name: str, build, tags=()):
+    """``build()``'s value, kept beside the pages until a purge of the whole cache or of one of ``tags``:
+    for other work whose result changes only when what pages show changes (the search's scope of public
+    pages and transcripts, tagged ``search-scope``). With the page cache off (a cache per process, which a
+    purge elsewhere would not reach), it is built every time. A value built while a purge happens is
+    stored under the old stamp, where nobody reads it."""
     if seconds() <= 0:
         return build()
     key = ENTRY_PREFIX + "value:" + name
     try:
-        generation, entry = _read(key)
+        stamp, entry = _read(key, tags)
     except Exception:
         logger.exception("Could not read the page cache")
         return build()
@@ -201,14 +230,14 @@ def remember(name: str, build):
         return entry[1]
     value = build()
     try:
-        cache.set(key, (generation, value), seconds())
+        cache.set(key, (stamp, value), seconds())
     except Exception:
         logger.exception("Could not write the page cache")
     return value
 
 
 def _response(entry) -> HttpResponse:
-    _generation, status, headers, content = entry
+    _stamp, status, headers, content = entry
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response.headers[name] = value
@@ -236,7 +265,7 @@ class PageCacheMiddleware:
         if key is None:
             return self.get_response(request)
         try:
-            generation, entry = _read(key)
+            stamp, entry = _read(key, (path_tag(request.path),))
         except Exception:
             logger.exception("Page cache unavailable: serving %s uncached", request.path)
             return self.get_response(request)
@@ -253,7 +282,7 @@ class PageCacheMiddleware:
             patch_cache_control(response, public=True, max_age=max_age())
         headers = [(name, value) for name, value in response.items() if name.lower() != "x-cache"]
         try:
-            cache.set(key, (generation, response.status_code, headers, response.content), timeout)
+            cache.set(key, (stamp, response.status_code, headers, response.content), timeout)
         except Exception:
             logger.exception("Could not store %s in the page cache", request.path)
         response["X-Cache"] = MISS

@@ -4,9 +4,11 @@ The rule is "purge when in doubt": a purge only costs re-rendering pages, a miss
 old page for up to PAGE_CACHE_SECONDS. Saves that change no public page are left out on purpose: a draft
 (a new revision), task results, sessions, form submissions, search hit counts.
 
-Pages, sites, images, view restrictions, search promotions and settings are watched here. The apps above
-this one declare their own models that pages show with :func:`watch` (episodes: people and audio files;
-transcripts: transcripts; concepts: mentions), as this app imports none of them.
+What a change purges is ``pagecache.purging``'s business: the pages an app's rules name for the object
+(``purging.affects``), else every page. Pages, sites, images, view restrictions, search promotions and
+settings are watched here (every page, as they show on any page). The apps above this one declare their
+own models with ``purging.affects`` (just the pages they show on) or :func:`watch` (every page), as this
+app imports none of them; and a task's results with :func:`after_task`.
 """
 
 from django.apps import apps
@@ -15,9 +17,10 @@ from django_tasks.signals import task_finished
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from .caching import purge
+from .purging import affects, has_rules, purge_for, purge_urls
 
 # What a draft save (``save_revision``) and locking write on the page row: none of it is public.
 DRAFT_FIELDS = frozenset(
@@ -67,34 +70,69 @@ def watched_models() -> tuple[type, ...]:
 def model_changed(sender, instance, **kwargs):
     if isinstance(instance, Page):
         page_saved(instance, **kwargs)
-    elif isinstance(instance, _watched):
-        purge(kwargs.get("using"))
+    elif has_rules(instance):
+        purge_for(instance, using=kwargs.get("using"))
 
 
 def page_saved(page, signal=None, update_fields=None, using=None, **kwargs):
     """A live page saved (an import, a script, a publish) or any page deleted; not a draft or a lock."""
     draft_only = update_fields is not None and set(update_fields) <= DRAFT_FIELDS
     if signal is post_delete or (page.live and not draft_only):
-        purge(using)
+        purge_for(page, using=using)
 
 
-def page_changed(sender, **kwargs):
+def page_changed(sender, instance, **kwargs):
+    purge_for(instance)
+
+
+def page_moved(sender, **kwargs):
+    """A moved page or a new slug changes the URLs of the page and all below it: every page."""
     purge()
 
 
 def task_done(sender, task_result, **kwargs):
-    if task_result.task.module_path not in QUIET_TASKS:
+    path = task_result.task.module_path
+    if path in QUIET_TASKS:
+        return
+    rules = _task_rules.get(path)
+    affected: set[str] | None = set() if rules else None
+    for rule in rules or ():
+        try:
+            urls = rule(*task_result.args, **task_result.kwargs)
+        except Exception:
+            urls = None
+        if urls is None:
+            affected = None
+            break
+        affected.update(url for url in urls if url)
+    if affected is None:
         purge()
+    else:
+        purge_urls(affected)
 
 
-_watched: tuple[type, ...] = ()
+_task_rules: dict[str, list] = {}
+
+
+def _everything(instance):
+    return None
 
 
 def watch(*models: type) -> None:
-    """Purge the page cache whenever a row of one of these models is saved or deleted: for an app whose
-    models public pages show. Call it from the app's ``AppConfig.ready``."""
-    global _watched
-    _watched = (*_watched, *(model for model in models if model not in _watched))
+    """Purge the whole page cache whenever a row of one of these models is saved or deleted: for models
+    whose rows public pages show, where those pages cannot be named (``purging.affects`` names them).
+    Call it from the app's ``AppConfig.ready``."""
+    for model in models:
+        affects(model, _everything)
+
+
+def after_task(task, rule) -> None:
+    """When ``task`` finishes, purge what its rules name, ``rule(*args, **kwargs)`` (URLs and names, as
+    ``purging.affects``; None: every page), instead of every page. A task without a rule purges every
+    page. Several apps may add rules for one task."""
+    rules = _task_rules.setdefault(task.module_path, [])
+    if rule not in rules:
+        rules.append(rule)
 
 
 def register_signal_handlers():
@@ -102,6 +140,8 @@ def register_signal_handlers():
     # Without a sender: pages are many models, and the check is one isinstance.
     post_save.connect(model_changed, dispatch_uid="website-page-cache-save")
     post_delete.connect(model_changed, dispatch_uid="website-page-cache-delete")
-    for signal in (page_published, page_unpublished, post_page_move):
+    for signal in (page_published, page_unpublished):
         signal.connect(page_changed, dispatch_uid=f"website-page-cache-{id(signal)}")
+    for signal in (post_page_move, page_slug_changed):
+        signal.connect(page_moved, dispatch_uid=f"website-page-cache-{id(signal)}")
     task_finished.connect(task_done, dispatch_uid="website-page-cache-task")

@@ -191,11 +191,11 @@ class Scope:
     def transcripts(self) -> dict[int, Listening]:
         """The published transcripts (``Transcript.objects.published``) whose audio a public episode or
         interview (within the filters) uses, each with the first such page (by id). Kept with the cached
-        pages until anything they show changes (``pagecache.caching.remember``): a search then needs no query
-        for it."""
+        pages until a change of an episode, interview or transcript purges it (``pagecache.caching.remember``
+        with the ``search-scope`` tag, ``search.purges``): a search then needs no query for it."""
         show, concept = self.filters.show, self.filters.concept
         name = f"search-scope:{show.pk if show else ''}:{concept.pk if concept else ''}"
-        return remember(name, self._visible_transcripts)
+        return remember(name, self._visible_transcripts, tags=("search-scope",))  # search.purges.SCOPE
 
     def _visible_transcripts(self) -> dict[int, Listening]:
         """One query per kind of page."""

@@ -3,8 +3,7 @@ AudioObject.transcript), added through episodes' ``AUDIO_OBJECT_HOOK``."""
 
 from __future__ import annotations
 
-from .formats import to_text
-from .templatetags.transcripts_tags import published_transcript, transcript_lines
+from .templatetags.transcripts_tags import published_transcript, transcript_text
 
 # schema.org's AudioObject.transcript is text; past this many bytes the page's own transcript (and its
 # download links) serve readers better than a huge script block in every page view.
@@ -17,7 +16,7 @@ def add_transcript(audio, data: dict) -> None:
     if transcript is not None:
         if transcript.language:  # detected per episode by a multilingual model, or the model's only one
             data["inLanguage"] = transcript.language
-        # The lines the page's transcript section reads too: one query for both.
-        text = to_text(transcript_lines(transcript), language=transcript.language).strip()
+        # From the lines the page's transcript section reads too: one query for both (none when kept).
+        text = transcript_text(transcript)
         if text and len(text.encode()) <= TRANSCRIPT_MAX_BYTES:
             data["transcript"] = text

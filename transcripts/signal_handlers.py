@@ -11,9 +11,8 @@ def audio_saved(sender, instance, **kwargs):
 
 def register_signal_handlers():
     from episodes.models import AudioFile
-    from pagecache.signal_handlers import watch
 
-    from .models import Transcript
+    from .purges import register
 
     post_save.connect(audio_saved, sender=AudioFile, dispatch_uid="transcripts-audio-saved")
-    watch(Transcript)  # episode pages show its status and segments
+    register()  # episode pages show its status and segments: a change purges them

@@ -32,7 +32,7 @@ from operations import leases
 from operations.leases import Claim, ProgressReporter, Superseded, heartbeat
 from operations.local_files import local_path
 from operations.reconnecting import retrying
-from pagecache.caching import purge
+from pagecache.purging import purge_for
 
 from .engines import get_engine
 from .engines.base import limit_prompt
@@ -270,7 +270,7 @@ def transcript_changed(transcript: Transcript) -> None:
     list transcript files, cached pages show them, and ``transcript_changed`` hooks (concept linking,
     search indexing) read the segments."""
     touch_feeds()
-    purge()
+    purge_for(transcript)  # its pages, files, and what quotes it (``transcripts.purges``)
     for fn in hooks.get_hooks(TRANSCRIPT_CHANGED_HOOK):
         fn(transcript)
 

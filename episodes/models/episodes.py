@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel
 from wagtail.fields import RichTextField, StreamField
@@ -169,8 +170,9 @@ class EpisodePage(SeoMixin, Page):
     class Meta:
         verbose_name = "episode"
 
-    @property
+    @cached_property
     def show(self):
+        """The show it belongs to: one query per page instance (a page asks several times)."""
         return ShowPage.objects.parent_of(self).first()
 
     @property

@@ -15,7 +15,7 @@ from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFac
 from episodes.feeds import build_feed, get_feed
 from episodes.models import EpisodePage, ShowPage, released_pages
 from episodes.scheduling import announce_releases, publish_scheduled, schedule_warnings
-from pagecache.caching import GENERATION_KEY
+from pagecache.caching import path_tag, tag_key
 from search.indexing import index_transcript
 from transcripts.models import Segment, Transcript
 
@@ -113,8 +113,7 @@ def test_the_scheduler_job_announces_a_release_once(
     EpisodePageFactory(parent=show, title="Old", audio=audio, publication_date=past(7200))
     soon = EpisodePageFactory(parent=show, title="Soon", audio=audio, publication_date=future(1))
     assert announce_releases() == []  # the first round: nothing came out in the last minutes
-    cache.set(GENERATION_KEY, 1, timeout=None)
-    generation = cache.get(GENERATION_KEY)
+    assert cache.get(tag_key(path_tag(soon.url))) is None
     changed_at = ShowPage.objects.get(pk=show.pk).feed_changed_at
     hub.received.clear()
 
@@ -122,7 +121,9 @@ def test_the_scheduler_job_announces_a_release_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert announce_releases() == [soon.pk]
 
-    assert cache.get(GENERATION_KEY) != generation  # the page cache was purged
+    # The page cache purged the pages that list it now: its own, its show's, the home page.
+    for url in (soon.url, show.url, "/"):
+        assert cache.get(tag_key(path_tag(url))) is not None
     assert ShowPage.objects.get(pk=show.pk).feed_changed_at > changed_at
     assert [post.form["hub.url"] for post in hub.posts] == [[show.feed_url()]]
     assert announce_releases() == []  # told once

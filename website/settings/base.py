@@ -355,6 +355,11 @@ if TRANSCRIPTION_DEVICE != "cpu" or TRANSCRIPTION_COMPUTE_TYPE != "int8" or TRAN
 # turns it on when CACHE_URL names a shared cache). Browsers and CDNs may keep a page PAGE_CACHE_MAX_AGE.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0)
 PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
+# A CDN in front of the site is told which URLs a change affects (pagecache/purging.py) through Wagtail's
+# frontend cache backends: WAGTAILFRONTENDCACHE is their setting as JSON, e.g.
+# {"cdn": {"BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend", "BEARER_TOKEN": "...",
+# "ZONEID": "..."}}. Unset: nothing is sent (docs/operators.md, "Page cache and CDN").
+WAGTAILFRONTENDCACHE = env.json("WAGTAILFRONTENDCACHE", default={})
 
 # Content Security Policy (django-csp) for the site's pages: our scripts and styles are files, never inline,
 # so nothing needs 'unsafe-inline' (tests/website/test_security_headers.py holds every template to it).
