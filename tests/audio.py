@@ -56,19 +56,42 @@ def speech(path: Path, text: str) -> Path:
 VOICES = {"A": ["-v", "en-gb+m3", "-p", "35", "-s", "160"], "B": ["-v", "en-us+f4", "-p", "75", "-s", "170"]}
 
 
+# Eight espeak-ng voices (variant, pitch, speed), for a panel of many speakers.
+PANEL = {
+    f"V{n}": ["-v", variant, "-p", str(pitch), "-s", str(speed)]
+    for n, (variant, pitch, speed) in enumerate(
+        [
+            ("en-gb+m3", 30, 150),
+            ("en-us+f4", 80, 170),
+            ("en-gb+f2", 55, 160),
+            ("en-us+m7", 45, 175),
+            ("en-gb+m1", 60, 140),
+            ("en-us+f1", 95, 155),
+            ("en-gb+croak", 40, 165),
+            ("en-us+whisper", 50, 150),
+        ],
+        start=1,
+    )
+}
+
+
 def dialogue(
-    path: Path, turns: list[tuple[str, str]], *, gap_seconds: float = 0.6
+    path: Path,
+    turns: list[tuple[str, str]],
+    *,
+    gap_seconds: float = 0.6,
+    voices: dict[str, list[str]] | None = None,
 ) -> list[tuple[int, int, str]]:
-    """``turns`` of (voice, text), voices from ``VOICES``, spoken one after another with ``gap_seconds`` of
-    silence between them, as 16 kHz mono audio encoded by the extension of ``path``. Returns who spoke
-    when: ``(start_ms, end_ms, voice)`` per turn, measured from the synthesised parts."""
+    """``turns`` of (voice, text), voices from ``voices`` (``VOICES`` by default), spoken one after another
+    with ``gap_seconds`` of silence between them, as 16 kHz mono audio encoded by the extension of ``path``.
+    Returns who spoke when: ``(start_ms, end_ms, voice)`` per turn, measured from the synthesised parts."""
     import wave
 
     parts, truth, at = [], [], 0
     gap = b"\0\0" * int(16000 * gap_seconds)
     for n, (voice, text) in enumerate(turns):
         raw = path.with_suffix(f".turn{n}.wav")
-        subprocess.run([require("espeak-ng"), *VOICES[voice], "-w", str(raw), text], check=True)
+        subprocess.run([require("espeak-ng"), *(voices or VOICES)[voice], "-w", str(raw), text], check=True)
         pcm = subprocess.run(
             [require("ffmpeg"), "-loglevel", "error", "-i", str(raw), "-ar", "16000", "-ac", "1"]
             + ["-f", "s16le", "-"],

@@ -10,7 +10,7 @@ import pytest
 
 from episodes.factories import AudioFileFactory, EpisodePageFactory, PersonFactory, ShowPageFactory
 from episodes.models import EpisodePerson
-from tests.audio import dialogue, speech
+from tests.audio import PANEL, dialogue, speech
 from transcripts import diarization, editing, speakers
 from transcripts.models import Transcript
 from transcripts.transcribing import request_transcription, run_transcription
@@ -188,3 +188,48 @@ def test_a_very_short_word_of_speech_gets_one_label(tmp_path):
 
     assert found.labels == ["Speaker 1"]
     assert found.speaker_at(200) == "Speaker 1"
+
+
+PANEL_SAYS = [
+    "We met every month to plan the clinic together.",
+    "Patients asked for evening appointments first.",
+    "The nurses wrote the new leaflet with two families.",
+    "I was nervous to speak at the first meeting.",
+    "Shared decisions take longer but they hold better.",
+    "My mother finally understood her own medicines.",
+    "We measured waiting times before and after the change.",
+    "Next year we want young carers on the panel.",
+]
+
+
+@pytest.fixture(scope="module")
+def eight_voices(tmp_path_factory):
+    """A panel: eight espeak-ng voices (tests.audio.PANEL), each saying one sentence in turn (about 30 s)."""
+    path = tmp_path_factory.mktemp("panel") / "panel.mp3"
+    turns = [(f"V{n}", said) for n, said in enumerate(PANEL_SAYS, start=1)]
+    return path, dialogue(path, turns, voices=PANEL)
+
+
+def test_eight_speakers_told_there_are_eight_get_eight_labels_in_order(eight_voices):
+    """A panel of eight with its eight people on the page: eight labels, numbered as they first speak, and
+    most of the speech given to the right one (espeak's voices share one synthesiser, so they are closer to
+    each other than eight people are; the real recordings are scored in test_speakers_real_speech.py)."""
+    path, truth = eight_voices
+
+    found = diarization.diarize(str(path), speakers=8)
+
+    assert found.labels == [f"Speaker {n}" for n in range(1, 9)]
+    assert found.speaker_at((truth[0][0] + truth[0][1]) // 2) == "Speaker 1"
+    assert diarization.attribution(truth, found) >= 0.7
+
+
+def test_eight_speakers_without_a_hint_do_not_crash_and_get_sensible_labels(eight_voices):
+    """Without the people count the number of voices is estimated: espeak's eight voices may be merged into
+    fewer groups, never more groups than voices, and every turn has a label."""
+    path, truth = eight_voices
+
+    found = diarization.diarize(str(path))
+
+    assert 2 <= len(found.labels) <= 8
+    assert found.labels == [f"Speaker {n}" for n in range(1, len(found.labels) + 1)]
+    assert all(found.speaker_at((start + end) // 2) in found.labels for start, end, _voice in truth)
