@@ -4,10 +4,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
+from operations import queues
 from operations.health import WORKER_REPORT_HOOK
 
 from .directory_checks import episode_problems, show_problems
-from .models import EpisodePage, ShowPage
+from .models import AudioFile, EpisodePage, InterviewPage, ShowPage
 from .scheduling import schedule_warnings
 from .viewsets import AudioFileViewSet, PersonViewSet
 
@@ -77,3 +78,25 @@ def warn_about_schedule(request, page):
     if isinstance(specific, EpisodePage):
         for warning in schedule_warnings(specific):
             messages.warning(request, warning)
+
+
+PROCESSING_DELAYED = (
+    "Saved, but processing is delayed: the task queue does not answer just now. Transcription and the "
+    "podcast-ready audio start by themselves when it is back; nothing needs doing again."
+)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def say_processing_is_delayed_for_audio(request, instance):
+    """With the RQ queue and Redis down, an upload is saved (its transcript and renditions are QUEUED rows
+    the scheduler queues again later) but no job could be queued: say so, instead of a plain success."""
+    if isinstance(instance, AudioFile) and not queues.reachable():
+        messages.warning(request, PROCESSING_DELAYED)
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def say_processing_is_delayed_for_pages(request, page):
+    if isinstance(page.specific, EpisodePage | InterviewPage) and not queues.reachable():
+        messages.warning(request, PROCESSING_DELAYED)

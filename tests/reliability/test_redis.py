@@ -9,10 +9,13 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
-from episodes.uploads import create_audio_file
+from episodes.models import AudioFile
+from episodes.wagtail_hooks import PROCESSING_DELAYED
 from transcripts.models import Transcript
 from transcripts.tasks import transcribe_audio
 
@@ -63,13 +66,22 @@ def test_a_worker_outlives_redis_restarts_and_loses_nothing(cluster, tmp_path):
     assert worker.alive, cluster.report()
 
 
-def test_an_upload_while_redis_is_down_is_transcribed_when_it_is_back(cluster, clips, client):
+def test_an_upload_while_redis_is_down_is_transcribed_when_it_is_back(cluster, clips, client, admin_user):
     cluster.redis.stop()
 
-    # The upload succeeds: the transcript is committed as QUEUED, the job could not be queued (logged).
-    audio = create_audio_file(clips["garden"], title="garden")
+    # The upload through the admin's Audio > Add form succeeds and says that processing is delayed: the
+    # transcript is committed as QUEUED, the job could not be queued (logged).
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("garden.mp3", clips["garden"].read_bytes())
+    response = client.post(
+        reverse("wagtailsnippets_episodes_audiofile:add"), {"title": "garden", "file": upload}, follow=True
+    )
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"] if m.level_tag == "warning"] == [PROCESSING_DELAYED]
+    audio = AudioFile.objects.get(title="garden")
     transcript = Transcript.objects.get(audio=audio)
     assert transcript.status == Transcript.QUEUED
+    client.logout()
 
     # The site keeps serving and says where the trouble is; a worker's health check fails.
     health = client.get("/health/")
