@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from loadkit import machine, progress, tally, verdict  # noqa: E402 (after the path)
+from loadkit import machine, peak_rss_mb, progress, tally, verdict  # noqa: E402 (after the path)
 from transcribe import SCRIPT  # noqa: E402
 
 MAX_TIME_RATIO = 1.2
@@ -195,14 +195,6 @@ def cpu_seconds() -> float:
     """CPU time of this process and of the processes it ran and waited for (ffmpeg)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def child_main(args) -> None:

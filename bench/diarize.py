@@ -34,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loadkit import peak_rss_mb  # noqa: E402 (after the path)
 
 SPEECH = ROOT.parent / "shared" / "speech"
 # Our own lines, two voices taking turns (tests/audio.py VOICES: a low British male, a high American female).
@@ -71,14 +74,6 @@ def child_diarize(audio: Path, threads: int, warm: Path | None) -> dict:
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def run_child(audio: Path, threads: int, warm: Path) -> dict:
@@ -189,7 +184,6 @@ def main() -> None:
                 f"\n4. Throughput: the pipeline with speakers against bare faster-whisper, "
                 f"{args.short:g} minutes"
             )
-            sys.path.insert(0, str(ROOT / "bench"))
             import transcribe
 
             transcribe.migrate_template(work)

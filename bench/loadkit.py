@@ -26,6 +26,15 @@ _step = 0
 _servers: list[subprocess.Popen] = []
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def progress(message: str) -> None:
     global _step
     _step += 1

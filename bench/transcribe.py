@@ -36,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loadkit import peak_rss_mb  # noqa: E402 (after the path)
 
 SCRIPT = [
     "Welcome back to The Power of Coproduction, a podcast about making health care together.",
@@ -86,14 +89,6 @@ def episode(folder: Path, minutes: float, clip: Path) -> Path:
 
 
 # Child processes ---------------------------------------------------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def django_setup(database: Path, media: Path, threads: int) -> None:
