@@ -32,6 +32,19 @@ PODCAST_NAMESPACES = frozenset(
     }
 )
 
+# The prefixes podcast apps read without a declaration (a feed that writes <itunes:author> and never
+# declares xmlns:itunes is repaired by declaring them: repair.repair_text).
+WELL_KNOWN_PREFIXES = {
+    "itunes": ITUNES_NS,
+    "podcast": "https://podcastindex.org/namespace/1.0",
+    "content": CONTENT_NS,
+    "atom": ATOM_NS,
+    "psc": PSC_NS,
+    "googleplay": "http://www.google.com/schemas/play-podcasts/1.0",
+    "media": "http://search.yahoo.com/mrss/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
 TRANSCRIPT_TYPES = {
     "text/vtt": "text/vtt",
     "application/x-subrip": "application/x-subrip",
@@ -89,6 +102,12 @@ def parse_feed(content: bytes) -> FeedChannel:
         )
     channel = _child(root, "channel")
     if channel is None:
+        moved = root.findtext("redirect/newLocation")
+        if moved and moved.strip():
+            raise FeedError(
+                f"The feed says it has moved to {moved.strip()} (<redirect><newLocation>): import that "
+                "address instead."
+            )
         raise FeedError("The source is not an RSS feed: it has no <channel>.")
     data = _channel(channel)
     data.repairs = repairs
@@ -119,7 +138,7 @@ def _not_xml_message(content: bytes, exc: etree.XMLSyntaxError) -> str:
 
 def _repaired(content: bytes, error: etree.XMLSyntaxError):
     """The root of the feed read as podcast apps read it (see :mod:`.repair`), and the repairs made."""
-    text, repairs = repair_text(content)
+    text, repairs = repair_text(content, WELL_KNOWN_PREFIXES)
     try:
         return etree.fromstring(text, _parser()), repairs
     except etree.XMLSyntaxError as exc:
@@ -140,7 +159,10 @@ def _repaired(content: bytes, error: etree.XMLSyntaxError):
 def _matches(element, name: str, namespaces: frozenset[str] | str | None) -> bool:
     if not isinstance(element.tag, str):  # comments
         return False
-    qname = etree.QName(element)
+    try:
+        qname = etree.QName(element)
+    except ValueError:  # a tag with a prefix nobody declared, kept as "prefix:name" by lxml's recovery
+        return False
     if qname.localname != name:
         return False
     namespace = (qname.namespace or "").lower()

@@ -72,13 +72,16 @@ def refuse_entities(content: bytes) -> None:
             ) from None
 
 
-def repair_text(content: bytes) -> tuple[bytes, list[str]]:
-    """The feed's bytes with the flaws podcast apps overlook repaired, as UTF-8, and what was repaired."""
+def repair_text(content: bytes, prefixes: dict[str, str] | None = None) -> tuple[bytes, list[str]]:
+    """The feed's bytes with the flaws podcast apps overlook repaired, as UTF-8, and what was repaired.
+    ``prefixes`` maps the namespace prefixes podcast apps know (``itunes``, ``podcast``, ...) to their
+    namespaces, for a feed that uses one without declaring it."""
     notes: list[str] = []
     content = _from_declaration(content, notes)
     text = _decoded(content, notes)
     text = _without_controls(text, notes)
     text = _entities(text, notes)
+    text = _declared_prefixes(text, prefixes or {}, notes)
     body = _DECLARATION.sub(b"", text.encode("utf-8"), count=1).lstrip()
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body, notes
 
@@ -138,6 +141,23 @@ def _without_controls(text: str, notes: list[str]) -> str:
         return text
     notes.append(f"{_amount(count, 'control character')} that XML forbids removed")
     return _CONTROL_REFERENCE.sub("", _CONTROL.sub("", text))
+
+
+_PREFIXED_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9_-]*):[A-Za-z]")
+_RSS_START = re.compile(r"<rss\b")
+
+
+def _declared_prefixes(text: str, prefixes: dict[str, str], notes: list[str]) -> str:
+    """Declare, on ``<rss>``, the well-known prefixes the feed's tags use but the feed never declares
+    (``<itunes:author>`` with no ``xmlns:itunes``: podcast apps know what it means, XML does not)."""
+    used = set(_PREFIXED_TAG.findall(text))
+    missing = sorted(p for p in used if p in prefixes and not re.search(rf"xmlns:{p}\s*=", text))
+    start = _RSS_START.search(text)
+    if not missing or start is None:
+        return text
+    declarations = "".join(f' xmlns:{prefix}="{prefixes[prefix]}"' for prefix in missing)
+    notes.append(f"namespace prefixes used without being declared, declared: {', '.join(missing)}")
+    return text[: start.end()] + declarations + text[start.end() :]
 
 
 def _entities(text: str, notes: list[str]) -> str:

@@ -53,11 +53,14 @@ def find_show(channel: FeedChannel, slug: str | None) -> tuple[ShowPage | None, 
     return (shows[0] if shows else None), slug
 
 
-def show_values(channel: FeedChannel, existing: ShowPage | None, source_url: str) -> tuple[dict, list[str]]:
-    """ShowPage field values from the channel; what the feed lacks is kept (or defaulted) instead."""
+def show_values(
+    channel: FeedChannel, existing: ShowPage | None, source_url: str, slug: str = ""
+) -> tuple[dict, list[str]]:
+    """ShowPage field values from the channel; what the feed lacks is kept (or defaulted) instead. A feed
+    without a title, imported with ``--show SLUG``, is named after the slug until an editor names it."""
     notes: list[str] = []
     keep = existing or ShowPage()
-    title = truncate(channel.title, TITLE_MAX) or keep.title
+    title = truncate(channel.title, TITLE_MAX) or keep.title or slug.replace("-", " ").capitalize()
     values = {
         "title": title,
         "description": channel.description or keep.description or title,
@@ -111,6 +114,8 @@ def to_fill_in(channel: FeedChannel, values: dict, existing: ShowPage | None) ->
     later, so their absence never stops an import (issue 19)."""
     keep = existing or ShowPage()
     missing = []
+    if not channel.title and not keep.title:
+        missing.append(f"title (none in the feed; {values['title']!r}, from the slug, is used)")
     if not values["owner_email"]:
         missing.append("owner email (none in the feed; Apple requires one)")
     if not (channel.author or channel.owner_name) and not keep.author:
@@ -149,7 +154,9 @@ def import_show(
     """Create or update the ShowPage (fields, categories, hosts, artwork) from the channel."""
     parent = home_page()
     existing, slug = find_show(channel, slug)
-    values, notes = show_values(channel, existing, fetcher.source if is_http_url(fetcher.source) else "")
+    values, notes = show_values(
+        channel, existing, fetcher.source if is_http_url(fetcher.source) else "", slug=slug
+    )
     notes = channel.notes + notes
     if existing is None:
         if parent.get_children().filter(slug=slug).exists():

@@ -8,7 +8,7 @@ import pytest
 from episodes.directory_checks import show_problems
 from episodes.feeds import build_feed
 from episodes.models import EpisodePage, ShowPage
-from tests.episodes.feed_server import import_feed
+from tests.episodes.feed_server import import_failing, import_feed
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +181,58 @@ def test_missing_show_metadata_never_stops_an_import(server, home_page, audio_di
     # The show's own feed is still valid RSS without an owner email: itunes:owner is left out.
     content = build_feed(show)
     assert b"<itunes:owner>" not in content and b"<title>Bare Bones Radio</title>" in content
+
+
+def test_itunes_tags_without_the_namespace_declared(server, home_page, audio_dir):
+    """Input: a feed that writes <itunes:author> and <itunes:duration> but never declares xmlns:itunes (as
+    some hosts' feeds do; podcastparser's test feeds have one too). Before: lxml's recovery kept the tags
+    as "itunes:author" and the import crashed with "ValueError: Invalid tag name". Now the prefix is
+    declared, the tags are read, and the summary says so."""
+    audio = (audio_dir / "tone.mp3").read_bytes()
+    server.add("/audio/one.mp3", audio, "audio/mpeg")
+    body = f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Undeclared Radio</title><description>Prefixes.</description>
+<itunes:author>Ward Nine Voices</itunes:author>
+<item><guid>undeclared-1</guid><title>Hello</title><itunes:duration>0:42</itunes:duration>
+<enclosure url="{server.root}/audio/one.mp3" length="{len(audio)}" type="audio/mpeg"/></item>
+</channel></rss>"""
+    server.add("/feed.xml", body.encode(), "application/rss+xml")
+
+    output = import_feed(server.url("/feed.xml"))
+
+    show = ShowPage.objects.get()
+    assert show.author == "Ward Nine Voices"
+    assert EpisodePage.objects.get().guid == "undeclared-1"
+    assert "repaired: namespace prefixes used without being declared, declared: itunes" in output
+
+
+def test_a_feed_without_a_title_is_named_by_the_slug_it_is_imported_with(server, home_page, audio_dir):
+    """Input: a channel with items but no title, description or author, imported with --show. Before: "The
+    show cannot be created from the feed: title: This field cannot be blank" (and the rest). Now the show
+    is named after the slug until an editor names it, and the summary says so."""
+    audio = (audio_dir / "tone.mp3").read_bytes()
+    server.add("/audio/one.mp3", audio, "audio/mpeg")
+    body = f"""<rss><channel><item><guid>untitled-1</guid><title>Hello</title>
+<enclosure url="{server.root}/audio/one.mp3" length="{len(audio)}" type="audio/mpeg"/></item>
+</channel></rss>"""
+    server.add("/feed.xml", body.encode(), "application/rss+xml")
+
+    output = import_feed(server.url("/feed.xml"), "--show", "ward-nine")
+
+    show = ShowPage.objects.get()
+    assert (show.slug, show.title, show.author) == ("ward-nine", "Ward nine", "Ward nine")
+    assert "to fill in: title (none in the feed; 'Ward nine', from the slug, is used)" in output
+    assert EpisodePage.objects.get().guid == "untitled-1"
+
+
+def test_an_old_style_redirect_names_where_the_feed_went(server, home_page):
+    """Input: a <rss><redirect><newLocation> document (the old way to move a feed). Expected: nothing
+    imported, and the error names the new address instead of "it has no <channel>"."""
+    body = b"<rss><redirect><newLocation> https://feeds.example.org/ward-nine.xml </newLocation></redirect>"
+    body += b"</rss>"
+    server.add("/feed.xml", body, "application/rss+xml")
+
+    error, _ = import_failing(server.url("/feed.xml"))
+
+    assert "moved to https://feeds.example.org/ward-nine.xml" in str(error)
+    assert not ShowPage.objects.exists()
