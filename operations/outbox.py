@@ -107,6 +107,9 @@ def send_pending(limit: int = BATCH) -> dict:
 
     sent, refused = [], 0
     now = timezone.now()
+    if not PendingTask.objects.filter(next_try_at__lte=now).exists():
+        # The usual round: nothing due, and no write lock taken (SQLite's transactions take one at once).
+        return {"sent": 0, "refused": 0, "pending": PendingTask.objects.count()}
     with transaction.atomic():
         due = (
             PendingTask.objects.filter(next_try_at__lte=now)

@@ -316,3 +316,14 @@ def test_a_row_another_scheduler_holds_is_skipped_not_waited_for(redis_up):
         holder.join(timeout=10)
     assert jobs_in_redis() == [("concepts.tasks.link_concept_task", [2])]
     assert list(PendingTask.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_the_scheduler_sends_the_outbox_before_it_looks_for_lost_jobs(settings):
+    """Sent first, a kept transcription is in Redis when requeue_lost asks what Redis holds: it is not
+    queued a second time. Bad: the outbox job missing, or listed after the lost-job checks."""
+    jobs = [path for path, _ in settings.SCHEDULED_JOBS]
+    assert jobs.index("operations.outbox.send_pending") < min(
+        jobs.index("transcripts.recovery.requeue_lost_transcriptions"),
+        jobs.index("episodes.delivery.preparing.requeue_lost"),
+    )
+    assert dict(settings.SCHEDULED_JOBS)["operations.outbox.send_pending"] == 0  # every round
