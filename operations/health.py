@@ -3,7 +3,9 @@
 ``/health/`` (the web process) answers 200 with a small JSON report when the database answers a trivial
 query and the cache stores and returns a value, and 503 naming the part that failed otherwise. It also
 reports the task queue: jobs waiting, how long the oldest has waited, jobs running, per queue, and what is
-known of the workers. Only counts and ages: no host names, no error messages (those go to the log).
+known of the workers, and the tasks Redis refused that wait in the database for the scheduler to send
+them (``outbox``: how many, the oldest one's age). Only counts and ages: no host names, no error messages
+(those go to the log).
 
 ``manage.py healthcheck --worker`` (operations/management/commands/healthcheck.py) fails when the oldest
 waiting job has waited longer than ``HEALTH_MAX_WAIT_SECONDS``: the workers are stuck, dead or too few.
@@ -69,6 +71,15 @@ def queue_report(queue_names: list[str] | None = None) -> dict:
     return queues.report(queue_names)
 
 
+def outbox_report() -> dict:
+    """Tasks the queue refused that the scheduler has yet to send (``operations.outbox``): ``pending``
+    and ``oldest_pending_seconds``. A figure that stays above 0 while Redis answers means the scheduler
+    is not running, or cannot send them (its log says why)."""
+    from . import outbox
+
+    return outbox.report()
+
+
 def worker_report() -> dict:
     """What the queue knows of the workers (RQ: alive and busy; the database queue: busy, as distinct
     worker ids on running jobs), how long ago any job last finished, and what ``WORKER_REPORT_HOOK``
@@ -91,13 +102,20 @@ class Report:
 
 
 def web_report() -> Report:
-    """The database, the cache, then (if the database answers) the queue and the workers."""
+    """The database, the cache, then (if the database answers) the queue, the workers and the outbox."""
     report = Report()
     for name, check in (("database", check_database), ("cache", check_cache)):
         report.checks[name] = check()
         if report.checks[name] != OK:
             report.failed.append(name)
-    report.checks["queue"] = report.checks["workers"] = None
+    report.checks["queue"] = report.checks["workers"] = report.checks["outbox"] = None
+    if report.checks["database"] == OK:
+        try:
+            report.checks["outbox"] = outbox_report()
+        except Exception:  # the table missing (migrations not run)
+            logger.exception("Health check: could not read the outbox")
+            report.checks["outbox"] = ERROR
+            report.failed.append("outbox")
     if not queues.reachable():
         # Redis down: the site serves pages and takes uploads (their jobs are queued again when Redis is
         # back), so the web process stays in the load balancer; `healthcheck --worker` fails instead.

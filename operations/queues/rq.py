@@ -1,9 +1,9 @@
 """The RQ queue on Redis (``TASKS_BACKEND=rq``): django-tasks-rq's backend and RQ's worker, with what
 this site needs of them, and the report and recovery queries over RQ's own registries.
 
-``RQBackend`` (django-tasks-rq's) does not fail the request when Redis is down: the row the job is for
-(a Transcript, an AudioRendition) is already committed as QUEUED, and the scheduler queues it again once
-Redis answers (``leases.requeue_lost``). The error is logged.
+``RQBackend`` (django-tasks-rq's) does not fail the request when Redis is down: the task is kept in the
+site's database (``operations.outbox``) and the scheduler sends it once Redis answers. The error is logged.
+(Transcription and renditions are also recovered from their own QUEUED rows: ``leases.requeue_lost``.)
 
 ``Worker`` is RQ's ``SimpleWorker`` (jobs run in the worker process itself, not in a fork per job, so a
 Whisper model loads once per worker, as with ``db_worker``), which:
@@ -45,17 +45,26 @@ REDIS_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class RQBackend(BaseRQBackend):
+    def send(self, task, args, kwargs) -> TaskResult:
+        """Queue on Redis, raising when Redis does not take the job (the outbox's resend)."""
+        return super().enqueue(task, args, kwargs)
+
     def enqueue(self, task, args, kwargs) -> TaskResult:
         try:
-            return super().enqueue(task, args, kwargs)
+            return self.send(task, args, kwargs)
         except RedisError as error:
-            # The row this job is for is committed as QUEUED: the scheduler queues it again when Redis is
-            # back (leases.requeue_lost). Failing here would turn a saved upload into an error page.
+            # Failing here would turn a saved page or upload into an error page: the task is kept in the
+            # database instead, and the scheduler sends it when Redis answers (operations/outbox.py).
+            from ..outbox import keep
+
+            pending = keep(task, args, kwargs, error)
+            kept = f"pending task {pending.pk}" if pending is not None else "NOT kept: lost"
             logger.error(
-                "Redis did not take task %s%r (%s); the scheduler queues its work again when Redis answers",
+                "Redis did not take task %s%r (%s); the scheduler sends it when Redis answers (%s)",
                 task.module_path,
                 tuple(args),
                 error,
+                kept,
             )
             return TaskResult(
                 task=task,

@@ -80,6 +80,7 @@ def test_a_healthy_site_answers_200_with_an_empty_queue(client):
             "retrying_renditions": 0,
             "failed_renditions": 0,
         },
+        "outbox": {"pending": 0, "oldest_pending_seconds": None},
     }
 
 

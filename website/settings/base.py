@@ -260,6 +260,9 @@ SCHEDULED_JOBS = [
     # live episodes whose publication date has just come.
     ("episodes.scheduling.publish_scheduled", 0),
     ("episodes.scheduling.announce_releases", 0),
+    # Send the tasks Redis refused (down when they were queued), kept in the database meanwhile
+    # (operations/outbox.py); before the lost-work checks below, which then find those jobs held.
+    ("operations.outbox.send_pending", 0),
     # Queue again the transcripts whose worker stopped beating (killed, machine lost); give up on those
     # that have used their attempts.
     ("transcripts.transcribing.requeue_stale", 0),
@@ -312,8 +315,10 @@ TASKS = {
 # workers than the database likes polling it, or workers on other machines: REDIS_URL names the server
 # (e.g. redis://queue.internal:6379/0; give it persistence, appendonly yes). Workers are then
 # `manage.py rqworker default transcription delivery --with-scheduler` (the Procfile's worker-rq), with the
-# worker class and job class below. The transcript and rendition rows stay the truth: the scheduler queues
-# again what a dead worker or a Redis outage lost (operations/queues.py). See docs/operators.md.
+# worker class and job class below. A task Redis refuses (down) is kept in the database and sent by the
+# scheduler when Redis answers (operations/outbox.py); the transcript and rendition rows stay the truth, and
+# the scheduler queues again what a dead worker or a Redis restart without its data lost
+# (operations/queues/). See docs/operators.md.
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 if TASKS_BACKEND == "rq":
     REDIS_URL = env.str("REDIS_URL")  # no default: a queue on the wrong server loses work silently

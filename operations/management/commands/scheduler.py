@@ -45,9 +45,9 @@ class _Stop(BaseException):
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs (publish and expire scheduled pages, re-queue transcriptions whose worker "
-        "died, mark their task results failed, prune old task results) every SCHEDULER_INTERVAL_SECONDS "
-        "until stopped, or once with --once."
+        "Run the periodic jobs (publish and expire scheduled pages, send the tasks Redis refused, re-queue "
+        "transcriptions whose worker died, mark their task results failed, prune old task results) every "
+        "SCHEDULER_INTERVAL_SECONDS until stopped, or once with --once."
     )
 
     def add_arguments(self, parser):
