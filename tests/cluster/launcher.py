@@ -35,6 +35,8 @@ setting made for that (``TWO_FACTOR_REQUIRED=False``), and serves plain HTTP on 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -111,6 +113,13 @@ class ClusterError(RuntimeError):
     pass
 
 
+def _die_with_launcher() -> None:
+    """In the child, before it runs: on Linux, SIGTERM it if the launcher dies without stopping it (killed
+    with SIGKILL, crashed), so that no process outlives a test run."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: Ctrl-C and stop() still stop it
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @dataclass
 class Process:
     """One process of the cluster, in its own directory, logging to its own file."""
@@ -132,6 +141,7 @@ class Process:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C in a terminal reaches the launcher only, which stops each
+                preexec_fn=_die_with_launcher,
             )
 
     @property
@@ -162,6 +172,7 @@ class Cluster:
         self.logs = self.root / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.processes: list[Process] = []
+        self.release_jobs: list[Process] = []
         self.postgres: PrivatePostgres | None = None
         self.redis: PrivateRedis | None = None
         self.s3_server = None
@@ -286,6 +297,7 @@ class Cluster:
             directory,
             self.logs / f"{name}.log",
         )
+        self.release_jobs.append(process)
         process.start()
         return process
 
@@ -299,18 +311,12 @@ class Cluster:
             raise ClusterError(f"{process.name} failed (exit status {code}):\n{process.output()[-4000:]}")
         return process.output()
 
-    def _release(self) -> None:
-        migrate = self._manage("migrate", "migrate", "--no-input")
-        collect = self._manage("collectstatic", "collectstatic", "--no-input")
-        self._finish(migrate)
-        self._finish(collect)
-        self.release_static = collect.directory / "static"
-        seed = self._manage(
-            "seed",
-            "shell",
-            "-c",
-            SEED.format(username=ADMIN_USERNAME, password=self.admin_password),
+    def _seed(self) -> Process:
+        return self._manage(
+            "seed", "shell", "-c", SEED.format(username=ADMIN_USERNAME, password=self.admin_password)
         )
+
+    def _seeded(self, seed: Process) -> None:
         output = self._finish(seed)
         line = next(line for line in output.splitlines() if line.startswith("SEED "))
         self.seeded = json.loads(line.removeprefix("SEED "))
@@ -329,6 +335,19 @@ class Cluster:
         return process
 
     def _start_processes(self) -> None:
+        """The release step and the processes, overlapped where nothing waits on the other: workers, the
+        scheduler and the first content need only the migrated database; the webs need the static files."""
+        migrate = self._manage("migrate", "migrate", "--no-input")
+        collect = self._manage("collectstatic", "collectstatic", "--no-input")
+        self._finish(migrate)
+        seed = self._seed()
+        for number in (1, 2, 3):
+            name = f"worker-{number}"
+            extra = ["--with-scheduler"] if number == 1 else []
+            self._process(name, [sys.executable, MANAGE, "rqworker", *QUEUES, "--name", name, *extra]).start()
+        self._process("scheduler", [sys.executable, MANAGE, "scheduler"]).start()
+        self._finish(collect)
+        self.release_static = collect.directory / "static"
         for name, port in zip(("web-a", "web-b"), self.web_ports, strict=True):
             web = self._process(
                 name,
@@ -338,13 +357,8 @@ class Cluster:
                 static=True,
             )
             web.port = port
-        for number in (1, 2, 3):
-            name = f"worker-{number}"
-            extra = ["--with-scheduler"] if number == 1 else []
-            self._process(name, [sys.executable, MANAGE, "rqworker", *QUEUES, "--name", name, *extra])
-        self._process("scheduler", [sys.executable, MANAGE, "scheduler"])
-        for process in self.processes:
-            process.start()
+            web.start()
+        self._seeded(seed)
 
     @property
     def webs(self) -> list[Process]:
@@ -390,9 +404,7 @@ class Cluster:
             self._start_servers()
             self.web_ports = [free_port(), free_port()]
             self.env = self._settings(self.web_ports[0])
-            self.say("Release step: migrate, collectstatic, the first content")
-            self._release()
-            self.say("Starting web-a, web-b, worker-1..3 and the scheduler")
+            self.say("Release step (migrate, collectstatic, first content); webs, workers, scheduler")
             self._start_processes()
             self._ready()
             self.say(f"Cluster ready in {time.monotonic() - started:.0f} s (logs in {self.logs})")
@@ -411,6 +423,10 @@ class Cluster:
         """SIGTERM to every process (workers finish the job in hand), SIGKILL after ``timeout`` seconds;
         then the servers, then the folder (unless ``keep``)."""
         try:
+            for job in self.release_jobs:
+                if job.alive:
+                    job.popen.kill()
+                    job.popen.wait(timeout=10)
             for process in self.processes:
                 if process.alive:
                     process.popen.send_signal(signal.SIGTERM)
