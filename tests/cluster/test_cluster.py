@@ -298,10 +298,10 @@ def test_search_on_either_web_finds_a_word_of_the_transcript(cluster, episode, w
 
 def test_a_download_through_web_b_in_several_ranges_counts_once(cluster, episode):
     """A podcast app finds the enclosure in web B's feed, asks its size (HEAD), probes two bytes, then
-    fetches it in three ranges: each answer is 206 with those bytes of the rendition in the bucket. No
-    audio was fetched before (the report says 0); after the scheduler's aggregate job the report says 1,
-    and stays 1 for more rounds (bad: 0, the events lost between processes; 2 to 4, ranges or the probe
-    counted)."""
+    fetches it in three ranges, and the middle one again through web A: each answer is 206 with those
+    bytes of the rendition in the bucket. No audio was fetched before (the report says 0); after the
+    scheduler's aggregate job the report says 1, and stays 1 for more rounds (bad: 0, the events lost
+    between processes; 2 to 5, a range, the probe or the other web's request counted apart)."""
     editor = episode["editor"]
     assert downloads(editor) == 0, "something downloaded the audio before this test"
     enclosure = feed_enclosure(cluster, cluster.webs[1].url)
@@ -320,6 +320,13 @@ def test_a_download_through_web_b_in_several_ranges_counts_once(cluster, episode
         part = app.get(enclosure, headers={"Range": f"bytes={first}-{last}"}, timeout=30)
         assert part.status_code == 206, part.status_code
         assert part.content == stored[first : last + 1], f"bytes {first}-{last} differ"
+    # The app asks for the middle again and the balancer sends it to web A: the same listener, same day.
+    again = app.get(
+        urljoin(cluster.webs[0].url, urlsplit(enclosure).path),
+        headers={"Range": f"bytes={third}-{2 * third - 1}"},
+        timeout=30,
+    )
+    assert again.status_code == 206 and again.content == stored[third : 2 * third]
 
     wait_until(cluster, lambda: downloads(editor), timeout=60, what="the scheduler to count the download")
     time.sleep(3 * cluster.scheduler_interval)  # more rounds count nothing more
