@@ -338,7 +338,8 @@ class Cluster:
         """The release step and the processes, overlapped where nothing waits on the other: workers, the
         scheduler and the first content need only the migrated database; the webs need the static files."""
         migrate = self._manage("migrate", "migrate", "--no-input")
-        collect = self._manage("collectstatic", "collectstatic", "--no-input")
+        # migrate runs the system checks; twice would only cost time
+        collect = self._manage("collectstatic", "collectstatic", "--no-input", "--skip-checks")
         self._finish(migrate)
         seed = self._seed()
         for number in (1, 2, 3):
@@ -460,8 +461,16 @@ class Cluster:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the logs and process folders after Ctrl-C")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every process, e.g. --set AUDIO_DELIVERY=django (repeat for more)",
+    )
     args = parser.parse_args(argv)
-    cluster = Cluster(keep=args.keep)
+    extra = dict(pair.split("=", 1) for pair in args.set)
+    cluster = Cluster(keep=args.keep, extra_env=extra)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
