@@ -17,6 +17,7 @@ A failure names the clause and shows the end of every process's log.
 import csv
 import hashlib
 import io
+import logging
 import os
 import re
 import time
@@ -62,6 +63,7 @@ PREPARE = "episodes.tasks.prepare_audio_task"
 
 
 LOOPBACK = ("127.0.0.1", "localhost")
+logger = logging.getLogger(__name__)
 
 
 class Browser(requests.Session):
@@ -82,7 +84,7 @@ def browser() -> requests.Session:
 
 @pytest.fixture(scope="module")
 def cluster():
-    cluster = Cluster(say=lambda *_: None)
+    cluster = Cluster(say=logger.info)  # `-o log_cli=true --log-cli-level=INFO` shows its progress
     cluster.start()  # stops what it started if it fails
     try:
         yield cluster
@@ -195,6 +197,7 @@ def episode(cluster, clip):
     """The editor's part, through web A: sign in, upload the clip in the audio chooser, create the episode
     under the show, publish it; then wait until the workers have transcribed it and prepared its rendition
     (RQ's finished registries)."""
+    started = time.monotonic()
     web_a = cluster.webs[0]
     editor = Editor(cluster, web_a.url)
     editor.sign_in()
@@ -218,6 +221,7 @@ def episode(cluster, clip):
         return jobs if {j.func_name for j in done} == {TRANSCRIBE, PREPARE} else None
 
     jobs = wait_until(cluster, processed, timeout=180, what="the transcript and the rendition")
+    logger.info("Uploaded, published, transcribed and prepared in %.0f s", time.monotonic() - started)
     return {
         "editor": editor,
         "id": page_id,
