@@ -11,7 +11,7 @@ Everything is asked of the cluster over HTTP as a browser or a podcast app would
 shared servers can tell: which worker ran a job (RQ's job records in Redis) and where the files are (the
 S3 bucket, and each process's own directory).
 
-A failure names the clause and shows the end of every process's log.
+A failure names the clause and shows the end of every process's log (conftest.py).
 """
 
 import csv
@@ -78,10 +78,6 @@ class Browser(requests.Session):
         return super().prepare_request(request)
 
 
-def browser() -> requests.Session:
-    return Browser()
-
-
 @pytest.fixture(scope="module")
 def cluster():
     cluster = Cluster(say=logger.info)  # `-o log_cli=true --log-cli-level=INFO` shows its progress
@@ -119,7 +115,7 @@ class Editor:
     """An editor's browser, signed in to one web process's admin."""
 
     def __init__(self, cluster, base: str):
-        self.cluster, self.base, self.session = cluster, base, browser()
+        self.cluster, self.base, self.session = cluster, base, Browser()
 
     def url(self, path: str) -> str:
         return urljoin(self.base, path)
@@ -177,6 +173,10 @@ class Editor:
         )
         response.raise_for_status()
         return response.text
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def rq_jobs(cluster) -> dict[str, list[Job]]:
@@ -242,26 +242,23 @@ def test_the_episode_uploaded_through_web_a_is_processed_by_the_workers_and_stor
         assert ran_by and ran_by <= WORKERS, f"{name} ran on {ran_by}, not on the cluster's workers"
 
     s3 = cluster.s3()
-    objects = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
-    master = clip.read_bytes()
-    digests = {}
-    for key in objects:
-        digests[hashlib.sha256(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()).hexdigest()] = key
-    assert hashlib.sha256(master).hexdigest() in digests, (
-        f"the master is not in the bucket: {sorted(objects)}"
-    )
-    renditions = [
-        k for k in objects if k.endswith(".mp3") and digests.get(hashlib.sha256(master).hexdigest()) != k
-    ]
-    assert renditions, f"no rendition in the bucket beside the master: {sorted(objects)}"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    digests = {sha256(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()): key for key in keys}
+    master = digests.get(sha256(clip.read_bytes()))
+    assert master, f"the master is not in the bucket: {keys}"
+    renditions = [key for key in keys if key.startswith("audio/renditions/") and key.endswith(".mp3")]
+    assert renditions, f"no MP3 rendition in the bucket beside the master {master}: {keys}"
 
     on_disk = []
     for directory in (cluster.root / "processes").iterdir():
-        for path in directory.rglob("*"):
-            if path.is_file() and not path.is_relative_to(directory / "static"):
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                if digest in digests or path.is_relative_to(directory / "media"):
-                    on_disk.append(str(path.relative_to(cluster.root)))
+        files = [
+            p for p in directory.rglob("*") if p.is_file() and not p.is_relative_to(directory / "static")
+        ]
+        on_disk += [
+            str(path.relative_to(cluster.root))
+            for path in files
+            if path.is_relative_to(directory / "media") or sha256(path.read_bytes()) in digests
+        ]
     assert not on_disk, f"media on a process's own disk: {on_disk}"
 
 
@@ -269,7 +266,7 @@ def test_web_b_serves_the_episode_page_with_the_transcript_the_worker_made(clust
     """A listener on web B (which did none of the editor's work): the page shows the words the worker
     heard (bad: no transcript, or a page web B cannot render for a file only web A's disk had)."""
     web_b = cluster.webs[1]
-    page = browser().get(web_b.url + episode["path"], timeout=30)
+    page = Browser().get(web_b.url + episode["path"], timeout=30)
     assert page.status_code == 200, page.text[:2000]
     lines = html.fromstring(page.content).xpath(
         '//*[contains(@class, "transcript-section")]//*[@data-start-ms]'
@@ -349,7 +346,7 @@ def test_publishing_through_web_a_purges_the_page_on_web_b_and_no_other(cluster,
     changes the title on web A and publishes: web B's next answer is the new title, rendered afresh (bad:
     the old title from B's cache, as a purge local to A would leave it), and the other show's page is
     still a hit (bad: the whole cache emptied)."""
-    listener = browser()
+    listener = Browser()
     pages = {
         (web.name, path): web.url + path
         for web in cluster.webs
