@@ -80,7 +80,8 @@ class Browser(requests.Session):
 
 @pytest.fixture(scope="module")
 def cluster():
-    cluster = Cluster(say=logger.info)  # `-o log_cli=true --log-cli-level=INFO` shows its progress
+    # `-o log_cli=true --log-cli-level=INFO` shows its progress; CLUSTER_KEEP=1 keeps its logs and folders.
+    cluster = Cluster(say=logger.info, keep=os.environ.get("CLUSTER_KEEP") == "1")
     cluster.start()  # stops what it started if it fails
     try:
         yield cluster
