@@ -81,7 +81,6 @@ ADMIN_USERNAME = "admin"
 # test's subject is the episode, not the show form). Printed as JSON for the launcher to read.
 SEED = """
 import json
-import logging
 from django.contrib.auth import get_user_model
 from episodes.models import ShowPage
 from website.models import HomePage
@@ -287,7 +286,7 @@ class Cluster:
 
     # -- release step ----------------------------------------------------------------------------------
 
-    def _manage(self, name: str, *command: str, timeout: float = 300) -> Process:
+    def _manage(self, name: str, *command: str) -> Process:
         """A one-off ``manage.py`` command in a directory of its own (a release job), started."""
         directory = self.directory(name)
         process = Process(

@@ -30,7 +30,7 @@ import requests
 from lxml import etree, html
 from rq.job import Job
 from rq.queue import Queue
-from rq.registry import FailedJobRegistry, FinishedJobRegistry
+from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
 
 from tests.audio import speech
 from tests.episodes.admin_forms import episode_form_data
@@ -193,11 +193,19 @@ def rq_jobs(cluster) -> dict[str, list[Job]]:
     return jobs
 
 
+def quiet(cluster) -> bool:
+    """Whether no job waits or runs on any queue (the work that follows a change has been done: search
+    index updates, concept linking, the purges they make)."""
+    connection = redis.Redis.from_url(cluster.redis_url)
+    queues = [Queue(name, connection=connection) for name in QUEUES]
+    return all(queue.count == 0 and StartedJobRegistry(queue=queue).count == 0 for queue in queues)
+
+
 @pytest.fixture(scope="module")
 def episode(cluster, clip):
     """The editor's part, through web A: sign in, upload the clip in the audio chooser, create the episode
     under the show, publish it; then wait until the workers have transcribed it and prepared its rendition
-    (RQ's finished registries)."""
+    (RQ's finished registries), and for the work that follows (search index, concept mentions)."""
     started = time.monotonic()
     web_a = cluster.webs[0]
     editor = Editor(cluster, web_a.url)
@@ -222,6 +230,7 @@ def episode(cluster, clip):
         return jobs if {j.func_name for j in done} == {TRANSCRIBE, PREPARE} else None
 
     jobs = wait_until(cluster, processed, timeout=180, what="the transcript and the rendition")
+    wait_until(cluster, lambda: quiet(cluster), timeout=60, what="the jobs that follow a transcript")
     logger.info("Uploaded, published, transcribed and prepared in %.0f s", time.monotonic() - started)
     return {
         "editor": editor,
@@ -353,6 +362,7 @@ def test_publishing_through_web_a_purges_the_page_on_web_b_and_no_other(cluster,
         for web in cluster.webs
         for path in (episode["path"], cluster.seeded["elsewhere"]["path"])
     }
+    wait_until(cluster, lambda: quiet(cluster), timeout=60, what="the queues to be empty")
     for url in pages.values():
         listener.get(url, timeout=30)
         cached = listener.get(url, timeout=30)
