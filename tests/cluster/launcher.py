@@ -27,6 +27,13 @@ folder in its own fresh empty directory, and an environment built from nothing b
 (the developer's environment and ``.env`` are not read): a file one process wrote to its disk is not there
 for another, as on separate machines. Logs go to ``<root>/logs/<process>.log``.
 
+``stop()`` (Ctrl-C, the end of the test module, a failure while starting) sends SIGTERM to every process,
+SIGKILL to any still running 15 s later, then stops the servers and deletes the folder. Should the launcher
+itself be killed with SIGKILL, its processes get SIGTERM from the kernel (``PR_SET_PDEATHSIG``); its
+PostgreSQL and Redis servers do not (``pg_ctl`` detaches the one, the other is private_redis.py's child):
+stop them by the pids in their folders, ``private-postgres-*`` and ``private-redis-*`` under the temporary
+folder.
+
 Two-factor sign-in is required of administrators in production; this local cluster turns it off with the
 setting made for that (``TWO_FACTOR_REQUIRED=False``), and serves plain HTTP on loopback
 (``SECURE_SSL_REDIRECT=False``). Everything else is the production settings as an operator sets them.
