@@ -31,8 +31,8 @@ for another, as on separate machines. Logs go to ``<root>/logs/<process>.log``.
 SIGKILL to any still running 15 s later, then stops the servers and deletes the folder. Should the launcher
 itself be killed with SIGKILL, its processes get SIGTERM from the kernel (``PR_SET_PDEATHSIG``); its
 PostgreSQL and Redis servers do not (``pg_ctl`` detaches the one, the other is private_redis.py's child):
-stop them by the pids in their folders, ``private-postgres-*`` and ``private-redis-*`` under the temporary
-folder.
+``pgrep -af 'private-postgres|redis-server'`` finds them, their folders are ``private-postgres-*`` and
+``private-redis-*`` in the temporary folder.
 
 Two-factor sign-in is required of administrators in production; this local cluster turns it off with the
 setting made for that (``TWO_FACTOR_REQUIRED=False``), and serves plain HTTP on loopback
