@@ -9,6 +9,7 @@ from tests.cluster import test_cluster
 @pytest.fixture
 def no_redis(monkeypatch):
     monkeypatch.setattr(test_cluster, "REDIS_SERVER", None)
+    monkeypatch.setattr(test_cluster, "server_binaries", lambda: "/usr/lib/postgresql/15/bin")
 
 
 @pytest.mark.parametrize("ci", ["true", "1"])
@@ -25,6 +26,13 @@ def test_without_redis_the_cluster_test_skips_elsewhere(no_redis, monkeypatch, c
     else:
         monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.skip.Exception, match="the cluster needs redis-server"):
+        test_cluster.servers_or_stop()
+
+
+def test_without_postgresql_it_skips_even_on_ci(monkeypatch):
+    monkeypatch.setattr(test_cluster, "server_binaries", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.skip.Exception, match="initdb"):
         test_cluster.servers_or_stop()
 
 
