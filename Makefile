@@ -83,6 +83,10 @@ run: setup ## Run the site and its task worker on 127.0.0.1:$PORT (default 8000)
 test: system-deps $(VENV)/.whisper $(VENV)/.models $(VENV)/.speakers node_modules/.installed ## Run the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+.PHONY: cluster
+cluster: system-deps $(VENV)/.dev ## Two webs, three RQ workers and the scheduler on loopback, shared-nothing (PostgreSQL, Redis, S3 of their own); Ctrl-C stops
+	HF_HUB_OFFLINE=1 $(BIN)/python -m tests.cluster.launcher $(CLUSTER_ARGS)
+
 .PHONY: lint
 lint: $(VENV)/.dev ## Check style and formatting with ruff
 	$(BIN)/ruff check .
