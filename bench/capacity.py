@@ -1,0 +1,531 @@
+"""Capacity planning: what one worker costs PostgreSQL and Redis, idle and per job, and what an hour of audio
+takes in storage (issue 17, item 7; the figures of docs/operators.md#capacity-planning).
+
+One run, on a throwaway PostgreSQL database (--database, default ``bench_capacity`` on 127.0.0.1, dropped
+and created by the run) and a private ``redis-server`` (tests/reliability/private_redis.py) that holds the
+RQ queue (database 0) and the cache (database 1), with the production settings:
+
+1. **Idle workers**, all at once for --idle seconds (default 60), started as the Procfile starts them:
+   ``db_worker --queue-name '*'`` (its 1-second poll), ``rqworker default transcription delivery
+   --with-scheduler`` and a second ``rqworker`` without the scheduler. Per worker: SQL statements per second
+   and Redis commands per second. Cross-checks from the servers themselves: PostgreSQL's
+   ``pg_stat_database`` (transactions and rows of the benchmark's database) and Redis's ``INFO
+   commandstats`` before and after (the run's own INFO calls left out).
+2. **One episode on the database queue**: a show, then ``manage.py add_episode --publish`` with a real
+   speech master (espeak-ng reading our script in two voices, looped by ffmpeg to --minutes, default 10,
+   stereo 44.1 kHz MP3 at 128 kbit/s), as an editor's upload. Three ``db_worker`` processes take one queue
+   each (``transcription``, ``delivery``, ``default``), so that each job's cost is its own process's.
+   Per job: SQL statements, Redis commands, wall time, CPU time (the worker's threads, and its ffmpeg
+   children). The upload's own statements and commands are the web's cost of an episode.
+3. **The same on RQ** (``TASKS_BACKEND=rq``), with a master one second shorter (other bytes, so it is
+   transcribed afresh): three ``rqworker`` processes, one per queue.
+4. **Storage** of phase 2's episode: the master and the renditions on disk, and the growth of every table
+   (``pg_total_relation_size``, after ``VACUUM``: rows, TOAST and indexes, the transcript lines' full-text
+   GIN index among them), scaled from --minutes to an hour (the scaling is printed).
+
+How it counts: every worker (and the upload) runs under a small wrapper of this file (``--counted``) that
+adds a counter to each database connection's ``execute_wrappers`` (every statement Django sends, the
+lease's heartbeat thread included; an ``executemany`` counts once) and around redis-py's
+``send_command`` and ``pack_commands`` (every command sent, pipelines and transactions counted command by
+command, by Redis database), split by django-tasks' ``task_started``/``task_finished`` signals into "in a
+job" and "idle". The servers' own counters check the idle figures. Needs espeak-ng, ffmpeg, redis-server,
+PostgreSQL and the tiny.en model (HF_HUB_OFFLINE=1). About 4 minutes of CPU with --minutes 10, most of it
+faster-whisper's and ffmpeg's; not part of the test suite:
+
+    .venv/bin/python bench/capacity.py [--minutes 10] [--idle 60] [--database URL] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+QUEUES = ["default", "transcription", "delivery"]
+UPLOAD_LIMIT = str(2 * 1024**3)
+
+
+# --- the counting wrapper (runs inside each worker and the upload) ------------------------------------------
+
+
+def counted(out: Path, argv: list[str]) -> None:
+    """Run ``manage.py <argv>`` in this process, counting SQL statements and Redis commands, split into
+    "job" (between django-tasks' task_started and task_finished) and "idle"; written to ``out`` as JSON
+    every half second and at exit."""
+    import django
+
+    django.setup()
+    import redis.connection
+    from django.db.backends.signals import connection_created
+    from django_tasks.signals import task_finished, task_started
+
+    counts: Counter = Counter()
+    jobs: list[dict] = []
+    state: dict = {"job": None}
+    lock = threading.Lock()
+
+    def phase() -> str:
+        return "job" if state["job"] is not None else "idle"
+
+    def count_statement(execute, sql, params, many, context):
+        with lock:
+            counts[f"sql_{phase()}"] += 1
+        return execute(sql, params, many, context)
+
+    def wrap(sender, connection, **kwargs):
+        if count_statement not in connection.execute_wrappers:
+            connection.execute_wrappers.append(count_statement)
+
+    connection_created.connect(wrap, weak=False)
+
+    send_command = redis.connection.AbstractConnection.send_command
+    pack_commands = redis.connection.AbstractConnection.pack_commands
+
+    def counting_send(self, *args, **kwargs):
+        with lock:
+            counts[f"redis_{phase()}_db{self.db}"] += 1
+        return send_command(self, *args, **kwargs)
+
+    def counting_pack(self, commands):
+        commands = list(commands)
+        with lock:
+            counts[f"redis_{phase()}_db{self.db}"] += len(commands)
+        return pack_commands(self, commands)
+
+    redis.connection.AbstractConnection.send_command = counting_send
+    redis.connection.AbstractConnection.pack_commands = counting_pack
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def started(sender, task_result, **kwargs):
+        with lock:
+            state["job"] = {
+                "task": task_result.task.name,
+                "wall": time.monotonic(),
+                "cpu": time.process_time(),
+                "children_cpu": children_cpu(),
+                "sql": counts["sql_job"],
+                "redis": sum(v for k, v in counts.items() if k.startswith("redis_job")),
+            }
+
+    def finished(sender, task_result, **kwargs):
+        with lock:
+            begun, state["job"] = state["job"], None
+            if begun is None:
+                return
+            jobs.append(
+                {
+                    "task": begun["task"],
+                    "status": str(task_result.status),
+                    "wall": time.monotonic() - begun["wall"],
+                    "cpu": time.process_time() - begun["cpu"],
+                    "children_cpu": children_cpu() - begun["children_cpu"],
+                    "sql": counts["sql_job"] - begun["sql"],
+                    "redis": sum(v for k, v in counts.items() if k.startswith("redis_job")) - begun["redis"],
+                    "ended": time.time(),
+                }
+            )
+
+    task_started.connect(started, weak=False)
+    task_finished.connect(finished, weak=False)
+
+    def dump() -> None:
+        with lock:
+            data = {
+                "time": time.time(),
+                "counts": dict(counts),
+                "jobs": list(jobs),
+                "busy": state["job"] is not None,
+                "cpu": time.process_time(),
+            }
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(out)
+
+    def dumping() -> None:
+        while True:
+            dump()
+            time.sleep(0.5)
+
+    atexit.register(dump)
+    threading.Thread(target=dumping, daemon=True).start()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["manage.py", *argv])
+
+
+# --- the run --------------------------------------------------------------------------------------------------
+
+
+def read(path: Path, wait: float = 2) -> dict:
+    for _ in range(int(wait * 10)):
+        try:
+            return json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            time.sleep(0.1)
+    raise RuntimeError(f"no counts in {path}")
+
+
+def redis_total(counts: dict, phase: str = "") -> int:
+    return sum(v for k, v in counts.items() if k.startswith(f"redis_{phase}"))
+
+
+class Run:
+    def __init__(self, args, folder: Path, redis):
+        self.args, self.folder, self.redis = args, folder, redis
+        self.database = args.database
+        self.processes: list[subprocess.Popen] = []
+
+    def env(self, backend: str) -> dict:
+        from queue_latency import environment
+
+        env = environment(self.database, backend, self.redis.url)
+        return env | {
+            "CACHE_URL": f"rediscache://127.0.0.1:{self.redis.port}/1",
+            "MEDIA_STORAGE": "filesystem",
+            "MEDIA_ROOT": str(self.folder / "media"),
+            "STATIC_ROOT": str(self.folder / "static"),
+            "AUDIO_MAX_UPLOAD_BYTES": UPLOAD_LIMIT,
+            "WEBSUB_HUBS": "",
+            "SECURE_SSL_REDIRECT": "false",
+        }
+
+    def start(self, name: str, backend: str, *command: str) -> Path:
+        out = self.folder / f"{name}.json"
+        log = (self.folder / f"{name}.log").open("wb")
+        self.processes.append(
+            subprocess.Popen(
+                [sys.executable, __file__, "--counted", str(out), "--", *command],
+                cwd=ROOT,
+                env=self.env(backend),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        log.close()
+        return out
+
+    def run(self, name: str, backend: str, *command: str) -> dict:
+        out = self.folder / f"{name}.json"
+        with (self.folder / f"{name}.log").open("wb") as log:
+            subprocess.run(
+                [sys.executable, __file__, "--counted", str(out), "--", *command],
+                cwd=ROOT,
+                env=self.env(backend),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+            )
+        return read(out)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    def ready(self, outs: list[Path], settle: float = 10) -> None:
+        """Wait until every worker has written its counts (Django is set up), then for its command's
+        start-up (registration, the first poll) to pass."""
+        for out in outs:
+            read(out, wait=120)
+        time.sleep(settle)
+
+
+def admin_connection(database_url: str):
+    import psycopg
+
+    parts = urlsplit(database_url)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+
+def database_name(database_url: str) -> str:
+    return urlsplit(database_url).path.lstrip("/")
+
+
+def recreate_database(database_url: str) -> None:
+    name = database_name(database_url)
+    with admin_connection(database_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(database_url: str) -> None:
+    with admin_connection(database_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(database_url)}" WITH (FORCE)')
+
+
+PG_FIELDS = ["xact_commit", "xact_rollback", "tup_returned", "tup_fetched", "tup_inserted", "tup_updated"]
+
+
+def pg_counters(database_url: str) -> dict:
+    with admin_connection(database_url) as conn:
+        # Backends report their statistics at most once a second; wait for the last report to arrive.
+        time.sleep(1.5)
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            f"SELECT {', '.join(PG_FIELDS)} FROM pg_stat_database WHERE datname = %s",
+            [database_name(database_url)],
+        ).fetchone()
+    return dict(zip(PG_FIELDS, row, strict=True))
+
+
+def table_sizes(database_url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("VACUUM")
+        rows = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind = 'r' AND n.nspname = 'public'"
+        ).fetchall()
+        total = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    return dict(rows) | {"(whole database)": total}
+
+
+def commandstats(client) -> Counter:
+    stats = client.info("commandstats")
+    return Counter({name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()})
+
+
+def make_masters(folder: Path, minutes: float) -> tuple[Path, Path]:
+    from deliver import looped, speech_clip
+
+    clip = speech_clip(folder)
+    extra = ["-ac", "2", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "128k"]
+    first = looped(clip, folder / "episode-one.mp3", minutes, *extra)
+    second = looped(clip, folder / "episode-two.mp3", minutes - 1 / 60, *extra)
+    return first, second
+
+
+def idle_phase(run: Run) -> dict:
+    import redis as redis_py
+
+    client = redis_py.Redis.from_url(run.redis.url)
+    outs = {
+        "db_worker '*'": run.start("idle-db", "database", "db_worker", "--queue-name", "*", "--no-reload"),
+        "rqworker --with-scheduler": run.start("idle-rq-s", "rq", "rqworker", *QUEUES, "--with-scheduler"),
+        "rqworker": run.start("idle-rq", "rq", "rqworker", *QUEUES),
+    }
+    run.ready(list(outs.values()), settle=15)
+    before = {name: read(out) for name, out in outs.items()}
+    pg_before, redis_before = pg_counters(run.database), commandstats(client)
+    started = time.monotonic()
+    time.sleep(run.args.idle)
+    after = {name: read(out) for name, out in outs.items()}
+    seconds = time.monotonic() - started
+    pg_after, redis_after = pg_counters(run.database), commandstats(client)
+    run.stop_all()
+    server_commands = redis_after - redis_before
+    server_commands["info"] -= 1  # our own INFO of the second snapshot (the first counts before itself)
+    figures = {"seconds": seconds, "workers": {}}
+    for name in outs:
+        elapsed = after[name]["time"] - before[name]["time"]
+        counts_before, counts_after = before[name]["counts"], after[name]["counts"]
+        figures["workers"][name] = {
+            "sql_per_s": (counts_after.get("sql_idle", 0) - counts_before.get("sql_idle", 0)) / elapsed,
+            "redis_per_s": (redis_total(counts_after) - redis_total(counts_before)) / elapsed,
+            "cpu_per_s": (after[name]["cpu"] - before[name]["cpu"]) / elapsed,
+        }
+    figures["pg_per_s"] = {key: (pg_after[key] - pg_before[key]) / seconds for key in PG_FIELDS}
+    figures["redis_server_per_s"] = sum(v for v in server_commands.values() if v > 0) / seconds
+    figures["redis_server_commands"] = {k: v for k, v in server_commands.most_common() if v > 0}
+    return figures
+
+
+def jobs_phase(run: Run, backend: str, master: Path, label: str) -> dict:
+    """Three workers, one per queue; an episode published with ``master``; every job's counts."""
+    if backend == "rq":
+        commands = {queue: ["rqworker", queue, "--name", f"{label}-{queue}"] for queue in QUEUES}
+    else:
+        commands = {queue: ["db_worker", "--queue-name", queue, "--no-reload"] for queue in QUEUES}
+    outs = {queue: run.start(f"{label}-{queue}", backend, *command) for queue, command in commands.items()}
+    run.ready(list(outs.values()))
+    started = time.monotonic()
+    upload = run.run(
+        f"{label}-upload",
+        backend,
+        "add_episode",
+        "--show",
+        "capacity",
+        "--title",
+        f"Capacity {label}",
+        "--audio",
+        str(master),
+        "--publish",
+    )
+    deadline = time.monotonic() + 40 * 60
+    while time.monotonic() < deadline:
+        state = {queue: read(out) for queue, out in outs.items()}
+        done = all(state[q]["jobs"] for q in ("transcription", "delivery"))
+        busy = any(s["busy"] for s in state.values())
+        last_end = max((j["ended"] for s in state.values() for j in s["jobs"]), default=0)
+        if done and not busy and time.time() - last_end > 15:
+            break
+        time.sleep(1)
+    else:
+        raise RuntimeError(f"the jobs of {label} did not finish within 40 minutes")
+    wall = time.monotonic() - started
+    run.stop_all()
+    return {"upload": upload, "workers": state, "wall": wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10, help="length of each master (default 10)")
+    parser.add_argument("--idle", type=float, default=60, help="seconds of idle workers (default 60)")
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_capacity")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
+    parser.add_argument("--counted", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.counted:
+        return counted(Path(args.counted), [a for a in rest if a != "--"])
+
+    from loadkit import progress
+    from tests.reliability.private_redis import PrivateRedis
+
+    load_at_start = os.getloadavg()
+    folder = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
+    redis = PrivateRedis()
+    redis.start()
+    run = Run(args, folder, redis)
+    try:
+        progress(f"load average {load_at_start[0]:.2f} / {load_at_start[1]:.2f} (1 / 5 min), {os.cpu_count()} CPUs")
+        progress(f"database {args.database}: created afresh and migrated")
+        recreate_database(args.database)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT,
+            env=run.env("database"),
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", SHOW],
+            cwd=ROOT,
+            env=run.env("database"),
+            check=True,
+        )
+        progress(f"masters: {args.minutes:g} minutes of speech, stereo 128 kbit/s MP3")
+        first, second = make_masters(folder, args.minutes)
+
+        progress(f"idle workers for {args.idle:g} s")
+        idle = idle_phase(run)
+        report_idle(idle)
+
+        sizes_before = table_sizes(args.database)
+        progress("one episode on the database queue")
+        on_database = jobs_phase(run, "database", first, "db")
+        sizes_after = table_sizes(args.database)
+        report_jobs("database queue", on_database)
+        report_storage(folder / "media", first, sizes_before, sizes_after, args.minutes)
+
+        progress("one episode on RQ")
+        on_rq = jobs_phase(run, "rq", second, "rq")
+        report_jobs("RQ", on_rq)
+        load = os.getloadavg()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(
+            f"\nload average at the end {load[0]:.2f} / {load[1]:.2f} (1 / 5 min); "
+            f"CPU of every process of the run: {usage.ru_utime + usage.ru_stime:.0f} s"
+        )
+    finally:
+        run.stop_all()
+        redis.destroy()
+        if args.keep:
+            print(f"kept {args.database} and {folder}")
+        else:
+            drop_database(args.database)
+            subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+SHOW = """
+from wagtail.models import Site
+from episodes.factories import ShowPageFactory
+ShowPageFactory(parent=Site.objects.get(is_default_site=True).root_page, slug="capacity", title="Capacity")
+"""
+
+
+# --- reports --------------------------------------------------------------------------------------------------
+
+
+def report_idle(idle: dict) -> None:
+    print(f"\nIdle workers, {idle['seconds']:.0f} s, all three at once:")
+    print(f"  {'worker':<28} {'SQL/s':>7} {'Redis cmd/s':>12} {'CPU ms/s':>9}")
+    for name, figures in idle["workers"].items():
+        print(
+            f"  {name:<28} {figures['sql_per_s']:>7.2f} {figures['redis_per_s']:>12.2f} "
+            f"{1000 * figures['cpu_per_s']:>9.1f}"
+        )
+    pg = idle["pg_per_s"]
+    print(
+        f"  PostgreSQL (pg_stat_database, whole database): {pg['xact_commit'] + pg['xact_rollback']:.2f} "
+        f"transactions/s, {pg['tup_returned']:.1f} rows returned/s, {pg['tup_fetched']:.1f} fetched/s, "
+        f"{pg['tup_inserted']:.2f} inserted/s, {pg['tup_updated']:.2f} updated/s"
+    )
+    print(
+        f"  Redis (INFO commandstats, whole server): {idle['redis_server_per_s']:.2f} commands/s: "
+        + ", ".join(f"{name} {calls}" for name, calls in idle["redis_server_commands"].items())
+    )
+
+
+def report_jobs(title: str, result: dict) -> None:
+    upload = result["upload"]["counts"]
+    print(f"\nOne episode on the {title} ({result['wall']:.0f} s from upload to the last job's end):")
+    print(
+        f"  the upload (add_episode --publish, as the web's save): {upload.get('sql_idle', 0)} SQL statements, "
+        f"{redis_total(upload)} Redis commands"
+    )
+    print(
+        f"  {'queue':<14} {'task':<48} {'status':<10} {'SQL':>5} {'Redis':>6} {'wall s':>7} {'CPU s':>7} "
+        f"{'ffmpeg CPU s':>12}"
+    )
+    for queue, state in result["workers"].items():
+        for job in state["jobs"]:
+            print(
+                f"  {queue:<14} {job['task']:<48} {job['status'].split('.')[-1]:<10} {job['sql']:>5} "
+                f"{job['redis']:>6} {job['wall']:>7.1f} {job['cpu']:>7.1f} {job['children_cpu']:>12.1f}"
+            )
+        counts = state["counts"]
+        print(
+            f"  {queue:<14} {'(idle, whole phase)':<48} {'':<10} {counts.get('sql_idle', 0):>5} "
+            f"{redis_total(counts, 'idle'):>6}"
+        )
+
+
+def report_storage(media: Path, master: Path, before: dict, after: dict, minutes: float) -> None:
+    scale = 60 / minutes
+    print(f"\nStorage of one episode of {minutes:g} minutes, and per hour of audio (x{scale:g}, scaled):")
+    for path in sorted(p for p in media.rglob("*") if p.is_file()):
+        size = path.stat().st_size
+        print(f"  {str(path.relative_to(media)):<60} {size / 1e6:>8.2f} MB  {size * scale / 1e6:>8.1f} MB/h")
+    print(f"  (the master as made: {master.stat().st_size / 1e6:.2f} MB)")
+    grown = sorted(((after[t] - before.get(t, 0), t) for t in after), reverse=True)
+    for growth, table in grown:
+        if growth > 0:
+            print(f"  {table:<60} {growth / 1e3:>8.0f} kB  {growth * scale / 1e6:>8.2f} MB/h")
+
+
+if __name__ == "__main__":
+    main()
