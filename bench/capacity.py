@@ -66,6 +66,8 @@ def counted(out: Path, argv: list[str]) -> None:
     """Run ``manage.py <argv>`` in this process, counting SQL statements and Redis commands, split into
     "job" (between django-tasks' task_started and task_finished) and "idle"; written to ``out`` as JSON
     every half second and at exit."""
+    # This script's folder comes first on the path, and bench/search.py would hide the search app.
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
     import django
 
     django.setup()
@@ -170,7 +172,7 @@ def counted(out: Path, argv: list[str]) -> None:
     execute_from_command_line(["manage.py", *argv])
 
 
-# --- the run --------------------------------------------------------------------------------------------------
+# --- the run ------------------------------------------------------------------------------------------------
 
 
 def read(path: Path, wait: float = 2) -> dict:
@@ -251,6 +253,13 @@ class Run:
         for out in outs:
             read(out, wait=120)
         time.sleep(settle)
+        self.check_alive()
+
+    def check_alive(self) -> None:
+        for process in self.processes:
+            if process.poll() is not None:
+                log = Path(process.args[3]).with_suffix(".log").read_text(errors="replace")
+                raise RuntimeError(f"{' '.join(process.args[5:])} exited:\n{log[-3000:]}")
 
 
 def admin_connection(database_url: str):
@@ -285,7 +294,7 @@ def pg_counters(database_url: str) -> dict:
         time.sleep(1.5)
         conn.execute("SELECT pg_stat_clear_snapshot()")
         row = conn.execute(
-            f"SELECT {', '.join(PG_FIELDS)} FROM pg_stat_database WHERE datname = %s",
+            f"SELECT {', '.join(PG_FIELDS)} FROM pg_stat_database WHERE datname = %s",  # noqa: S608 (our names)
             [database_name(database_url)],
         ).fetchone()
     return dict(zip(PG_FIELDS, row, strict=True))
@@ -335,6 +344,7 @@ def idle_phase(run: Run) -> dict:
     started = time.monotonic()
     time.sleep(run.args.idle)
     after = {name: read(out) for name, out in outs.items()}
+    run.check_alive()
     seconds = time.monotonic() - started
     pg_after, redis_after = pg_counters(run.database), commandstats(client)
     run.stop_all()
@@ -351,6 +361,10 @@ def idle_phase(run: Run) -> dict:
         }
     figures["pg_per_s"] = {key: (pg_after[key] - pg_before[key]) / seconds for key in PG_FIELDS}
     figures["redis_server_per_s"] = sum(v for v in server_commands.values() if v > 0) / seconds
+    # RQ's scheduler (--with-scheduler) runs in a process the worker forks, which the wrapper does not see:
+    # what the server counted beyond the workers' own commands is the scheduler's.
+    counted_per_s = sum(w["redis_per_s"] for w in figures["workers"].values())
+    figures["uncounted_per_s"] = figures["redis_server_per_s"] - counted_per_s
     figures["redis_server_commands"] = {k: v for k, v in server_commands.most_common() if v > 0}
     return figures
 
@@ -363,6 +377,7 @@ def jobs_phase(run: Run, backend: str, master: Path, label: str) -> dict:
         commands = {queue: ["db_worker", "--queue-name", queue, "--no-reload"] for queue in QUEUES}
     outs = {queue: run.start(f"{label}-{queue}", backend, *command) for queue, command in commands.items()}
     run.ready(list(outs.values()))
+    before = {queue: read(out) for queue, out in outs.items()}
     started = time.monotonic()
     upload = run.run(
         f"{label}-upload",
@@ -379,6 +394,7 @@ def jobs_phase(run: Run, backend: str, master: Path, label: str) -> dict:
     deadline = time.monotonic() + 40 * 60
     while time.monotonic() < deadline:
         state = {queue: read(out) for queue, out in outs.items()}
+        run.check_alive()
         done = all(state[q]["jobs"] for q in ("transcription", "delivery"))
         busy = any(s["busy"] for s in state.values())
         last_end = max((j["ended"] for s in state.values() for j in s["jobs"]), default=0)
@@ -389,11 +405,13 @@ def jobs_phase(run: Run, backend: str, master: Path, label: str) -> dict:
         raise RuntimeError(f"the jobs of {label} did not finish within 40 minutes")
     wall = time.monotonic() - started
     run.stop_all()
-    return {"upload": upload, "workers": state, "wall": wall}
+    return {"upload": upload, "workers": state, "before": before, "wall": wall}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10, help="length of each master (default 10)")
     parser.add_argument("--idle", type=float, default=60, help="seconds of idle workers (default 60)")
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_capacity")
@@ -404,6 +422,7 @@ def main() -> None:
         return counted(Path(args.counted), [a for a in rest if a != "--"])
 
     from loadkit import progress
+
     from tests.reliability.private_redis import PrivateRedis
 
     load_at_start = os.getloadavg()
@@ -412,7 +431,9 @@ def main() -> None:
     redis.start()
     run = Run(args, folder, redis)
     try:
-        progress(f"load average {load_at_start[0]:.2f} / {load_at_start[1]:.2f} (1 / 5 min), {os.cpu_count()} CPUs")
+        progress(
+            f"load average {load_at_start[0]:.2f} / {load_at_start[1]:.2f} (1 / 5 min), {os.cpu_count()} CPUs"
+        )
         progress(f"database {args.database}: created afresh and migrated")
         recreate_database(args.database)
         subprocess.run(
@@ -467,7 +488,7 @@ ShowPageFactory(parent=Site.objects.get(is_default_site=True).root_page, slug="c
 """
 
 
-# --- reports --------------------------------------------------------------------------------------------------
+# --- reports ------------------------------------------------------------------------------------------------
 
 
 def report_idle(idle: dict) -> None:
@@ -488,14 +509,18 @@ def report_idle(idle: dict) -> None:
         f"  Redis (INFO commandstats, whole server): {idle['redis_server_per_s']:.2f} commands/s: "
         + ", ".join(f"{name} {calls}" for name, calls in idle["redis_server_commands"].items())
     )
+    print(
+        f"  of which not sent by the workers' own processes (RQ's scheduler, forked by the "
+        f"--with-scheduler worker): {idle['uncounted_per_s']:.2f} commands/s"
+    )
 
 
 def report_jobs(title: str, result: dict) -> None:
     upload = result["upload"]["counts"]
     print(f"\nOne episode on the {title} ({result['wall']:.0f} s from upload to the last job's end):")
     print(
-        f"  the upload (add_episode --publish, as the web's save): {upload.get('sql_idle', 0)} SQL statements, "
-        f"{redis_total(upload)} Redis commands"
+        f"  the upload (add_episode --publish, as the web's save): {upload.get('sql_idle', 0)} SQL "
+        f"statements, {redis_total(upload)} Redis commands"
     )
     print(
         f"  {'queue':<14} {'task':<48} {'status':<10} {'SQL':>5} {'Redis':>6} {'wall s':>7} {'CPU s':>7} "
@@ -507,10 +532,12 @@ def report_jobs(title: str, result: dict) -> None:
                 f"  {queue:<14} {job['task']:<48} {job['status'].split('.')[-1]:<10} {job['sql']:>5} "
                 f"{job['redis']:>6} {job['wall']:>7.1f} {job['cpu']:>7.1f} {job['children_cpu']:>12.1f}"
             )
-        counts = state["counts"]
+        counts, first = state["counts"], result["before"][queue]["counts"]
         print(
-            f"  {queue:<14} {'(idle, whole phase)':<48} {'':<10} {counts.get('sql_idle', 0):>5} "
-            f"{redis_total(counts, 'idle'):>6}"
+            f"  {queue:<14} {'(outside jobs: polls, claims, results)':<48} {'':<10} "
+            f"{counts.get('sql_idle', 0) - first.get('sql_idle', 0):>5} "
+            f"{redis_total(counts, 'idle') - redis_total(first, 'idle'):>6} "
+            f"{state['time'] - result['before'][queue]['time']:>7.1f}"
         )
 
 
