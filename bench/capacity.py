@@ -19,9 +19,17 @@ RQ queue (database 0) and the cache (database 1), with the production settings:
    children). The upload's own statements and commands are the web's cost of an episode.
 3. **The same on RQ** (``TASKS_BACKEND=rq``), with a master one second shorter (other bytes, so it is
    transcribed afresh): three ``rqworker`` processes, one per queue.
-4. **Storage** of phase 2's episode: the master and the renditions on disk, and the growth of every table
-   (``pg_total_relation_size``, after ``VACUUM``: rows, TOAST and indexes, the transcript lines' full-text
-   GIN index among them), scaled from --minutes to an hour (the scaling is printed).
+4. **Storage** of phase 2's episode: the master and the renditions on disk, scaled from --minutes to an hour
+   (the scaling is printed), and the growth of every table (``pg_total_relation_size`` after ``VACUUM``:
+   rows, TOAST and indexes; for one episode mostly the first pages of empty tables). The transcript lines
+   of an hour are measured apart: the episode's real lines copied 59 times into the same table (its
+   indexes, the full-text GIN index among them, grow as for 59 more transcripts), the growth per hour.
+5. **The audio view's cost on the web** with ``AUDIO_DELIVERY=x-accel-redirect``, which does what
+   ``redirect`` (to object storage behind a CDN) does less signing the URL: the checks, the download
+   event's INSERT, an answer without the bytes. --audio-requests requests (default 500) of distinct
+   listeners through Django's test client in one process: CPU per request, statements and commands.
+
+(4 and 5 run right after 2, on its episode, before 3.)
 
 How it counts: every worker (and the upload) runs under a small wrapper of this file (``--counted``) that
 adds a counter to each database connection's ``execute_wrappers`` (every statement Django sends, the
@@ -32,7 +40,8 @@ job" and "idle". The servers' own counters check the idle figures. Needs espeak-
 PostgreSQL and the tiny.en model (HF_HUB_OFFLINE=1). About 4 minutes of CPU with --minutes 10, most of it
 faster-whisper's and ffmpeg's; not part of the test suite:
 
-    .venv/bin/python bench/capacity.py [--minutes 10] [--idle 60] [--database URL] [--keep]
+    .venv/bin/python bench/capacity.py [--minutes 10] [--idle 60] [--audio-requests 500] [--no-rq]
+        [--database URL] [--keep]
 """
 
 from __future__ import annotations
@@ -415,6 +424,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10, help="length of each master (default 10)")
     parser.add_argument("--idle", type=float, default=60, help="seconds of idle workers (default 60)")
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_capacity")
+    parser.add_argument("--audio-requests", type=int, default=500, help="audio view requests (default 500)")
+    parser.add_argument("--no-rq", action="store_true", help="leave out phase 3 (RQ)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work folder")
     parser.add_argument("--counted", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
@@ -461,10 +472,15 @@ def main() -> None:
         sizes_after = table_sizes(args.database)
         report_jobs("database queue", on_database)
         report_storage(folder / "media", first, sizes_before, sizes_after, args.minutes)
+        progress("transcript lines of an hour")
+        report_segments(segment_storage(args.database, args.minutes))
+        progress(f"{args.audio_requests} audio requests in-process, AUDIO_DELIVERY=x-accel-redirect")
+        report_audio(run, args.audio_requests)
 
-        progress("one episode on RQ")
-        on_rq = jobs_phase(run, "rq", second, "rq")
-        report_jobs("RQ", on_rq)
+        if not args.no_rq:
+            progress("one episode on RQ")
+            on_rq = jobs_phase(run, "rq", second, "rq")
+            report_jobs("RQ", on_rq)
         load = os.getloadavg()
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(
@@ -480,6 +496,23 @@ def main() -> None:
             drop_database(args.database)
             subprocess.run(["rm", "-rf", str(folder)], check=False)
 
+
+AUDIO_REQUESTS = """
+import json, time
+from django.test import Client
+from episodes.models import AudioRendition
+rendition = AudioRendition.objects.exclude(file="").order_by("pk").first()
+client = Client(HTTP_HOST="localhost", HTTP_USER_AGENT="AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4)")
+answers, times = [], []
+for n in range(%(requests)d):
+    started = time.process_time()
+    # A listener of their own each time (the counting's full work), the first two bytes as players ask.
+    address = f"10.1.{n // 250}.{n %% 250 + 1}"
+    response = client.get(rendition.url, HTTP_RANGE="bytes=0-1", REMOTE_ADDR=address)
+    times.append(time.process_time() - started)
+    answers.append((response.status_code, response.has_header("X-Accel-Redirect")))
+print(json.dumps({"url": rendition.url, "times": times, "answers": sorted(set(map(str, answers)))}))
+"""
 
 SHOW = """
 from wagtail.models import Site
@@ -541,17 +574,106 @@ def report_jobs(title: str, result: dict) -> None:
         )
 
 
+def report_audio(run: Run, requests: int) -> None:
+    """The audio view answering with a header for nginx (``x-accel-redirect``): the same work as
+    ``redirect`` to object storage (the checks, the counting's one INSERT, an answer without the bytes)
+    less the URL's signature, on the web's CPU, in one process through Django's test client."""
+    import statistics
+
+    env = run.env("database") | {"AUDIO_DELIVERY": "x-accel-redirect", "AUDIO_ACCEL_REDIRECT_PREFIX": "/p/"}
+    out = run.folder / "audio.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--counted",
+            str(out),
+            "--",
+            "shell",
+            "-c",
+            AUDIO_REQUESTS % {"requests": requests},
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    counts = read(out)["counts"]
+    times = sorted(figures["times"][20:])  # the first requests warm the process's caches
+    print(
+        f"\nAudio view, x-accel-redirect, {requests} requests of distinct listeners ({figures['url']}; "
+        f"answers {', '.join(figures['answers'])}):\n"
+        f"  CPU per request: median {1000 * statistics.median(times):.2f} ms, "
+        f"p90 {1000 * times[int(0.9 * len(times))]:.2f} ms; "
+        f"{counts.get('sql_idle', 0) / requests:.1f} SQL statements and "
+        f"{redis_total(counts) / requests:.1f} Redis commands per request (whole process, start-up included)"
+    )
+
+
 def report_storage(media: Path, master: Path, before: dict, after: dict, minutes: float) -> None:
     scale = 60 / minutes
-    print(f"\nStorage of one episode of {minutes:g} minutes, and per hour of audio (x{scale:g}, scaled):")
+    print(
+        f"\nStorage of one episode of {minutes:g} minutes; its files per hour of audio (x{scale:g}, scaled):"
+    )
     for path in sorted(p for p in media.rglob("*") if p.is_file()):
         size = path.stat().st_size
         print(f"  {str(path.relative_to(media)):<60} {size / 1e6:>8.2f} MB  {size * scale / 1e6:>8.1f} MB/h")
     print(f"  (the master as made: {master.stat().st_size / 1e6:.2f} MB)")
+    print("  Tables that grew (rows, TOAST and indexes; a new table's first pages are most of it):")
     grown = sorted(((after[t] - before.get(t, 0), t) for t in after), reverse=True)
     for growth, table in grown:
         if growth > 0:
-            print(f"  {table:<60} {growth / 1e3:>8.0f} kB  {growth * scale / 1e6:>8.2f} MB/h")
+            print(f"  {table:<60} {growth / 1e3:>8.0f} kB")
+
+
+def segment_storage(database_url: str, minutes: float, copies: int = 59) -> dict:
+    """The transcript lines of an hour: the first transcript's real rows copied ``copies`` times into the
+    same table (new line numbers, same transcript), so that the table, its TOAST and its indexes (the
+    full-text GIN index among them) hold ``copies`` x ``minutes`` more; the growth per hour of audio."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        columns = [
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'transcripts_segment' "
+                "AND is_generated = 'NEVER' AND is_identity = 'NO' AND column_name <> 'index'"
+            )
+        ]
+        transcript, lines = conn.execute(
+            "SELECT transcript_id, count(*) FROM transcripts_segment "
+            "GROUP BY transcript_id ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        size = "SELECT pg_total_relation_size('transcripts_segment'), pg_relation_size('transcripts_segment')"
+        conn.execute("VACUUM transcripts_segment")
+        total_before, heap_before = conn.execute(size).fetchone()
+        listed = ", ".join(f'"{c}"' for c in columns)
+        conn.execute(
+            f'INSERT INTO transcripts_segment ({listed}, "index") '  # noqa: S608 (the table's own columns)
+            f'SELECT {listed}, "index" + k * 1000000 FROM transcripts_segment, generate_series(1, %s) AS k '
+            "WHERE transcript_id = %s",
+            [copies, transcript],
+        )
+        conn.execute("VACUUM ANALYZE transcripts_segment")
+        total_after, heap_after = conn.execute(size).fetchone()
+    hours = copies * minutes / 60
+    return {
+        "lines_per_hour": lines * 60 / minutes,
+        "bytes_per_hour": (total_after - total_before) / hours,
+        "heap_per_hour": (heap_after - heap_before) / hours,
+        "hours": hours,
+    }
+
+
+def report_segments(figures: dict) -> None:
+    print(
+        f"\nTranscript lines, {figures['hours']:g} hours of them (the real rows copied): "
+        f"{figures['lines_per_hour']:.0f} lines and {figures['bytes_per_hour'] / 1e6:.2f} MB per hour of "
+        "audio "
+        f"(of which the rows themselves {figures['heap_per_hour'] / 1e6:.2f} MB; the rest TOAST and indexes)"
+    )
 
 
 if __name__ == "__main__":
