@@ -12,9 +12,10 @@ RQ queue (database 0) and the cache (database 1), with the production settings:
    ``pg_stat_database`` (transactions and rows of the benchmark's database) and Redis's ``INFO
    commandstats`` before and after (the run's own INFO calls left out).
 2. **One episode on the database queue**: a show, then ``manage.py add_episode --publish`` with a real
-   speech master (espeak-ng reading our script in two voices, looped by ffmpeg to --minutes, default 10,
-   stereo 44.1 kHz MP3 at 128 kbit/s), as an editor's upload. Three ``db_worker`` processes take one queue
-   each (``transcription``, ``delivery``, ``default``), so that each job's cost is its own process's.
+   speech master (espeak-ng reading our script in two voices taking turns, looped by ffmpeg to --minutes,
+   default 10, stereo 44.1 kHz MP3 at 128 kbit/s), as an editor's upload. Three ``db_worker`` processes
+   take one queue each (``transcription``, ``delivery``, ``default``), so that each job's cost is its own
+   process's.
    Per job: SQL statements, Redis commands, wall time, CPU time (the worker's threads, and its ffmpeg
    children). The upload's own statements and commands are the web's cost of an episode.
 3. **The same on RQ** (``TASKS_BACKEND=rq``), with a master one second shorter (other bytes, so it is
@@ -328,8 +329,27 @@ def commandstats(client) -> Counter:
     return Counter({name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()})
 
 
+def speech_clip(folder: Path) -> Path:
+    """Our script read by two espeak-ng voices taking turns, sentence by sentence, as a conversation is:
+    one voice at a time (bench/deliver.py's clip has both voices at once, one per channel, which is right
+    for ffmpeg but is overlapping speech to Whisper)."""
+    from deliver import run as run_command
+    from transcribe import SCRIPT
+
+    parts = []
+    for number, sentence in enumerate(SCRIPT):
+        part = folder / f"part-{number}.wav"
+        run_command("espeak-ng", "-v", "en" if number % 2 == 0 else "en+f3", "-w", part, sentence)
+        parts.append(part)
+    listing = folder / "parts.txt"
+    listing.write_text("".join(f"file '{part}'\n" for part in parts))
+    clip = folder / "clip.wav"
+    run_command("ffmpeg", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", listing, clip)
+    return clip
+
+
 def make_masters(folder: Path, minutes: float) -> tuple[Path, Path]:
-    from deliver import looped, speech_clip
+    from deliver import looped
 
     clip = speech_clip(folder)
     extra = ["-ac", "2", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "128k"]
