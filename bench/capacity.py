@@ -38,7 +38,7 @@ lease's heartbeat thread included; an ``executemany`` counts once) and around re
 ``send_command`` and ``pack_commands`` (every command sent, pipelines and transactions counted command by
 command, by Redis database), split by django-tasks' ``task_started``/``task_finished`` signals into "in a
 job" and "idle". The servers' own counters check the idle figures. Needs espeak-ng, ffmpeg, redis-server,
-PostgreSQL and the tiny.en model (HF_HUB_OFFLINE=1). About 4 minutes of CPU with --minutes 10, most of it
+PostgreSQL and the tiny.en model (HF_HUB_OFFLINE=1). About 5 minutes of CPU with --minutes 10, most of it
 faster-whisper's and ffmpeg's; not part of the test suite:
 
     .venv/bin/python bench/capacity.py [--minutes 10] [--idle 60] [--audio-requests 500] [--no-rq]
