@@ -15,9 +15,8 @@ RQ queue (database 0) and the cache (database 1), with the production settings:
    speech master (espeak-ng reading our script in two voices taking turns, looped by ffmpeg to --minutes,
    default 10, stereo 44.1 kHz MP3 at 128 kbit/s), as an editor's upload. Three ``db_worker`` processes
    take one queue each (``transcription``, ``delivery``, ``default``), so that each job's cost is its own
-   process's.
-   Per job: SQL statements, Redis commands, wall time, CPU time (the worker's threads, and its ffmpeg
-   children). The upload's own statements and commands are the web's cost of an episode.
+   process's. Per job: SQL statements, Redis commands, wall time, CPU time (the worker's threads, and its
+   ffmpeg children). The upload's own statements and commands are the web's cost of an episode.
 3. **The same on RQ** (``TASKS_BACKEND=rq``), with a master one second shorter (other bytes, so it is
    transcribed afresh): three ``rqworker`` processes, one per queue.
 4. **Storage** of phase 2's episode: the master and the renditions on disk, scaled from --minutes to an hour
@@ -37,7 +36,9 @@ adds a counter to each database connection's ``execute_wrappers`` (every stateme
 lease's heartbeat thread included; an ``executemany`` counts once) and around redis-py's
 ``send_command`` and ``pack_commands`` (every command sent, pipelines and transactions counted command by
 command, by Redis database), split by django-tasks' ``task_started``/``task_finished`` signals into "in a
-job" and "idle". The servers' own counters check the idle figures. Needs espeak-ng, ffmpeg, redis-server,
+job" and "idle". The servers' own counters check the idle figures. RQ's scheduler (``--with-scheduler``)
+runs in a process the worker forks, which the wrapper does not see: what Redis counted beyond the workers'
+own commands is printed as its share. Needs espeak-ng, ffmpeg, redis-server,
 PostgreSQL and the tiny.en model (HF_HUB_OFFLINE=1). About 5 minutes of CPU with --minutes 10, most of it
 faster-whisper's and ffmpeg's; not part of the test suite:
 
