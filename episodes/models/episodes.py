@@ -224,7 +224,7 @@ class EpisodePage(SeoMixin, Page):
 
         meta.published_time = self.publication_date.isoformat()
         # What embeddable_episodes() asks of an episode, for this one: only its privacy needs a query.
-        if self.released and self.audio_id is not None and not self.get_view_restrictions().exists():
+        if self.pk and self.released and self.audio_id and not self.get_view_restrictions().exists():
             meta.player_url = embed_url(self, request)
             meta.player_width, meta.player_height = EMBED_WIDTH, EMBED_HEIGHT
             meta.oembed_url = oembed_url(url, root)
