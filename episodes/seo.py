@@ -151,7 +151,8 @@ def listened(audio):
 def people_ld(page, data: dict) -> None:
     """The page's people into ``data``: those who speak as ``actor``, the others as ``contributor``."""
     actors, contributors = [], []
-    for credit in page.people.select_related("person"):
+    credits = getattr(page, "credits", None)  # the list the page shows, when the page type keeps one
+    for credit in credits if credits is not None else page.people.select_related("person"):
         (actors if credit.role in SPEAKING_ROLES else contributors).append(person_ld(credit.person))
     if actors:
         data["actor"] = actors

@@ -147,5 +147,8 @@ def concepts_on_page(page) -> list[tuple]:
         known = first.get(concept_id)
         if known is None or (start_ms is not None and (known[0] is None or start_ms < known[0])):
             first[concept_id] = (start_ms, note)
-    concepts = ConceptPage.objects.live().public().filter(pk__in=first).order_by("title")
+    # A link needs the title and the URL: not the definitions, bodies and references, most of a row.
+    concepts = (
+        ConceptPage.objects.live().public().filter(pk__in=first).order_by("title").only("title", "url_path")
+    )
     return [(concept, Moment(page, *first[concept.pk])) for concept in concepts]

@@ -164,6 +164,8 @@ class EpisodePage(SeoMixin, Page):
 
     parent_page_types = ["episodes.ShowPage"]
     subpage_types = []
+    # Fetched with the page when it is served (website/routing.py): the player, meta tags and JSON-LD need it.
+    serve_select_related = ("audio",)
     # A copy is a new episode: podcast apps must not mistake it for the original.
     exclude_fields_in_copy = ["guid"]
 
@@ -172,8 +174,29 @@ class EpisodePage(SeoMixin, Page):
 
     @cached_property
     def show(self):
-        """The show it belongs to: one query per page instance (a page asks several times)."""
-        return ShowPage.objects.parent_of(self).first()
+        """The show it belongs to, with its artwork (the episode's share image when it has none of its own):
+        one query per page instance (a page asks several times)."""
+        return ShowPage.objects.parent_of(self).select_related("artwork").first()
+
+    def get_view_restrictions(self):
+        """Wagtail's, evaluated once per page instance: the privacy check before serving and the embed
+        player's check (``open_graph``) ask the same. A page served is a new instance per request."""
+        try:
+            return self._view_restrictions
+        except AttributeError:
+            self._view_restrictions = super().get_view_restrictions()
+            list(self._view_restrictions)  # evaluated: exists() and iteration read the result
+            return self._view_restrictions
+
+    @cached_property
+    def credits(self) -> list:
+        """The people credited, with their photos and the photos' renditions (one query each, however many
+        people): the page lists them and its JSON-LD names them, from this one list."""
+        return list(
+            self.people.select_related("person", "person__photo").prefetch_related(
+                "person__photo__renditions"
+            )
+        )
 
     @property
     def released(self) -> bool:
@@ -197,10 +220,11 @@ class EpisodePage(SeoMixin, Page):
         return show.artwork if show else None
 
     def open_graph(self, meta, request, *, root: str, url: str) -> None:
-        from ..embed import EMBED_HEIGHT, EMBED_WIDTH, embed_url, embeddable_episodes, oembed_url
+        from ..embed import EMBED_HEIGHT, EMBED_WIDTH, embed_url, oembed_url
 
         meta.published_time = self.publication_date.isoformat()
-        if self.live and embeddable_episodes().filter(pk=self.pk).exists():
+        # What embeddable_episodes() asks of an episode, for this one: only its privacy needs a query.
+        if self.pk and self.released and self.audio_id and not self.get_view_restrictions().exists():
             meta.player_url = embed_url(self, request)
             meta.player_width, meta.player_height = EMBED_WIDTH, EMBED_HEIGHT
             meta.oembed_url = oembed_url(url, root)
@@ -226,10 +250,7 @@ class EpisodePage(SeoMixin, Page):
         context["show"] = show = self.show
         context["artwork"] = self.artwork or (show.artwork if show else None)
         context["licence"] = effective_licence(self.licence, show.licence if show else "")
-        # The photos' renditions in one query: a cold rendition cache must not cost a query per person.
-        context["people"] = self.people.select_related("person", "person__photo").prefetch_related(
-            "person__photo__renditions"
-        )
+        context["people"] = self.credits
         context["chapters"] = self.chapters.select_related("image")
         context["soundbites"] = self.soundbites.all()
         return context

@@ -98,10 +98,9 @@ def listening(audio) -> Listening | None:
 def _listening(audio) -> Listening | None:
     if getattr(settings, "DELIVERY_ENABLED", True):
         row = (
-            AudioRendition.objects.ready()
-            .filter(audio_id=audio.pk, format=AudioRendition.MP3)
-            .annotate(has_waveform=models.ExpressionWrapper(~models.Q(waveform=""), models.BooleanField()))
-            .values("sha256", "size", "has_waveform")
+            AudioRendition.objects.ready_for(audio)
+            .filter(format=AudioRendition.MP3)
+            .values("sha256", "size", "waveform")
             .first()
         )
         if row is not None:
@@ -110,7 +109,7 @@ def _listening(audio) -> Listening | None:
                 mime_type=AudioRendition.MIME_TYPES[AudioRendition.MP3],
                 size=row["size"],
                 waveform_url=AudioRendition.waveform_path_for(audio.pk, row["sha256"])
-                if row["has_waveform"]
+                if row["waveform"]
                 else "",
             )
     if listed_without_rendition(audio.extension):
@@ -136,6 +135,16 @@ class AudioRenditionQuerySet(models.QuerySet):
     def ready(self):
         """Done and of the master's present content: what the feed offers."""
         return self.active().filter(status=AudioRendition.DONE, master_sha256=models.F("audio__sha256"))
+
+    def ready_for(self, audio):
+        """``ready()`` for one audio file in hand: its present content is ``audio.sha256``, so the query
+        needs no join (a page's player asks on every render)."""
+        return self.filter(
+            audio_id=audio.pk,
+            status=AudioRendition.DONE,
+            retired_at__isnull=True,  # active(); a re-tag at work is not DONE, so RETAG_AT_WORK excludes none
+            master_sha256=audio.sha256,
+        )
 
     def servable(self):
         """Done, and either active or retired less than the grace period ago: what the audio view serves."""

@@ -1,5 +1,7 @@
 """Template tags through which episode and interview pages show their audio's transcript."""
 
+import hashlib
+
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -87,15 +89,26 @@ def transcript_section(audio):
 @register.simple_tag
 def soundbite_quotes(soundbites, audio) -> list[tuple]:
     """``[(soundbite, quote), ...]``: each soundbite with what is said in it, from the published
-    transcript ("" without one), cut to QUOTE_WORDS words. No query beyond the transcript's one."""
-    lines = transcript_lines(published_transcript(audio))
-    quotes = []
-    for bite in soundbites:
-        end = bite.start_ms + (bite.duration_ms or 0)
-        said = " ".join(
-            line["text"].strip()
-            for line in lines
-            if line["start_ms"] < end and line["end_ms"] > bite.start_ms
-        )
-        quotes.append((bite, Truncator(said).words(QUOTE_WORDS)))
-    return quotes
+    transcript ("" without one), cut to QUOTE_WORDS words. No query beyond the transcript's one; the quotes
+    are kept with the transcript's other fragments (``from_lines``), per set of times."""
+    bites = list(soundbites)
+    transcript = published_transcript(audio)
+    if transcript is None or not bites:
+        return [(bite, "") for bite in bites]
+    spans = [(bite.start_ms, bite.start_ms + (bite.duration_ms or 0)) for bite in bites]
+
+    def build() -> list[str]:
+        lines = transcript_lines(transcript)
+        return [
+            Truncator(
+                " ".join(
+                    line["text"].strip()
+                    for line in lines
+                    if line["start_ms"] < end and line["end_ms"] > start
+                )
+            ).words(QUOTE_WORDS)
+            for start, end in spans
+        ]
+
+    times = hashlib.sha256(repr(spans).encode()).hexdigest()[:16]
+    return list(zip(bites, from_lines(transcript, f"soundbites:{times}", build), strict=True))
