@@ -3,8 +3,11 @@ no network, just Django and Wagtail answering the request, as an uncached reques
 
 One run builds the content of ``bench/pages.py`` (a show, a 10-line and a 600-line episode with chapters,
 soundbites, people and concept mentions) in a throwaway SQLite database with the production settings,
-then renders the long page ``--renders`` times with the page cache off and reports the median and p90 of
-wall time and of this process's CPU time, the queries per render, and the load average. With
+then renders the long page ``--renders`` times in three ways: with the page cache off; with it on but the
+page not in it (a miss: a new query string each request, as ``?t=`` moments and campaign tags make); and
+just after the episode was published (its own purge, as ``pagecache.purging`` does it, before each
+render, not timed). It reports the median and p90 of wall time and of this process's CPU time, the
+queries per render, and the load average. With
 ``--compare PATH`` (another checkout of this project, e.g. the code before a change) it runs the same
 measurement there too, in alternating rounds, so that both figures come from the same machine and run.
 ``--profile`` prints the functions that take the most time (cProfile). Not part of the test suite:
@@ -69,13 +72,25 @@ def measure(renders: int, segments: int, profile: bool) -> dict:
             stats.print_stats(str(ROOT), 40)  # this project's own functions
             stats.sort_stats("tottime").print_stats(25)
 
+        try:  # what publishing the episode purges (this checkout's rules)
+            from pagecache.purging import purge_for
+
+            def published():
+                purge_for(long)
+        except ImportError:  # the code before targeted purges: every publish emptied the page cache
+            from pagecache.caching import purge as published
+
         result = {"queries": queries}
-        for series, seconds in (("off", 0), ("miss", 300)):
+        for series, seconds in (("off", 0), ("miss", 300), ("purged", 300)):
             settings.PAGE_CACHE_SECONDS = seconds
             wall, cpu = [], []
             for n in range(renders + 1):
-                # With the page cache on, each request has a query string of its own: a miss, rendered.
+                # With the page cache on, each request has a query string of its own: a miss, rendered;
+                # "purged": the page itself, just after the episode was published (its purge not timed).
                 url = long.url if seconds == 0 else f"{long.url}?r={n}"
+                if series == "purged":
+                    url = long.url
+                    published()
                 w, c = time.perf_counter(), time.process_time()
                 response = client.get(url)
                 if n:  # the first fills the caches a running site has filled already
@@ -125,7 +140,7 @@ def main() -> int:
     checkouts = {"this": ROOT}
     if args.compare:
         checkouts["compare"] = args.compare.resolve()
-    series = ("off", "miss")
+    series = ("off", "miss", "purged")
     results = {(name, kind): {"wall": [], "cpu": []} for name in checkouts for kind in series}
     queries, loads = {}, []
     for n in range(args.rounds):
@@ -141,7 +156,7 @@ def main() -> int:
         f"Uncached {args.segments}-line episode page, rendered in-process ({args.rounds} rounds x "
         f"{args.renders} renders; load average {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} CPUs)"
     )
-    labels = {"off": "page cache off", "miss": "page cache on, a miss"}
+    labels = {"off": "page cache off", "miss": "page cache on, a miss", "purged": "after a publish"}
     for (name, kind), found in results.items():
         print(
             f"  {name:8} {labels[kind]:22} wall median {ms(found['wall']):5.1f} ms, "

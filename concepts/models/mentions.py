@@ -5,6 +5,7 @@ from django.db.models import Q
 from wagtail.models import Page
 
 from episodes.models import released_pages
+from episodes.privacy import public
 from transcripts.models import Transcript
 
 
@@ -149,6 +150,6 @@ def concepts_on_page(page) -> list[tuple]:
             first[concept_id] = (start_ms, note)
     # A link needs the title and the URL: not the definitions, bodies and references, most of a row.
     concepts = (
-        ConceptPage.objects.live().public().filter(pk__in=first).order_by("title").only("title", "url_path")
+        public(ConceptPage.objects.live().filter(pk__in=first)).order_by("title").only("title", "url_path")
     )
     return [(concept, Moment(page, *first[concept.pk])) for concept in concepts]

@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, MultipleChooserPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
@@ -27,6 +27,7 @@ from ..panels import (
     HookPanel,
     TranscriptStatusPanel,
 )
+from ..privacy import is_restricted
 from ..seo import SeoMixin, audio_object_ld, iso_duration, people_ld
 from .pages import PagePerson, language_validator, new_guid
 from .shows import ShowPage
@@ -179,13 +180,17 @@ class EpisodePage(SeoMixin, Page):
         return ShowPage.objects.parent_of(self).select_related("artwork").first()
 
     def get_view_restrictions(self):
-        """Wagtail's, evaluated once per page instance: the privacy check before serving and the embed
-        player's check (``open_graph``) ask the same. A page served is a new instance per request."""
+        """Wagtail's, evaluated once per page instance (the privacy check before serving and the embed
+        player's check in ``open_graph`` both ask), and no query at all when no restricted section holds the
+        page (``episodes.privacy``, remembered). A page served is a new instance per request."""
         try:
             return self._view_restrictions
         except AttributeError:
-            self._view_restrictions = super().get_view_restrictions()
-            list(self._view_restrictions)  # evaluated: exists() and iteration read the result
+            if self.pk and not is_restricted(self):
+                self._view_restrictions = PageViewRestriction.objects.none()
+            else:
+                self._view_restrictions = super().get_view_restrictions()
+                list(self._view_restrictions)  # evaluated: exists() and iteration read the result
             return self._view_restrictions
 
     @cached_property
