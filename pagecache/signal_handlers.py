@@ -68,7 +68,11 @@ def watched_models() -> tuple[type, ...]:
 
 
 def model_changed(sender, instance, **kwargs):
-    if isinstance(instance, Page):
+    if kwargs.get("raw"):
+        # Rows loaded as they are (loaddata, a test database restored): what they refer to may not be
+        # loaded yet, so no rule can be asked. Every page, once per commit.
+        purge(using=kwargs.get("using"))
+    elif isinstance(instance, Page):
         page_saved(instance, **kwargs)
     elif has_rules(instance):
         purge_for(instance, using=kwargs.get("using"))
