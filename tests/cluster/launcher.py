@@ -60,26 +60,14 @@ from pathlib import Path
 import boto3
 import requests
 
+from tests.object_storage import BUCKET, PUBLIC_IMAGES_POLICY
 from tests.reliability.private_postgres import PrivatePostgres, free_port, server_binaries
 from tests.reliability.private_redis import PrivateRedis
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 MANAGE = str(BASE_DIR / "manage.py")
 QUEUES = ["default", "transcription", "delivery"]
-BUCKET = "podcast-media"
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "cluster-access-key", "AWS_SECRET_ACCESS_KEY": "cluster-secret-key"}
-PUBLIC_IMAGES_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "PublicImages",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": [f"arn:aws:s3:::{BUCKET}/images/*", f"arn:aws:s3:::{BUCKET}/original_images/*"],
-        }
-    ],
-}
 # Only these are taken from the launcher's own environment; every setting is given below.
 INHERITED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV")
 ADMIN_USERNAME = "admin"

@@ -30,25 +30,12 @@ from episodes.factories import AudioFileFactory, EpisodePageFactory, ShowPageFac
 from episodes.models import AudioFile
 from operations.storage import MediaStorage
 from tests.audio import speech
+from tests.object_storage import BUCKET, PUBLIC_IMAGES_POLICY
 from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db
 
-BUCKET = "podcast-media"
 KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key"}
-# The bucket policy docs/operators.md gives: anyone may read images, nothing else.
-PUBLIC_IMAGES_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "PublicImages",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": [f"arn:aws:s3:::{BUCKET}/images/*", f"arn:aws:s3:::{BUCKET}/original_images/*"],
-        }
-    ],
-}
 SCRIPT = "Shared decision making means the patient and the doctor decide together."
 
 
