@@ -245,7 +245,7 @@ def test_the_worker_healthcheck_names_the_pending_tasks_when_redis_is_down(redis
         call_command("healthcheck", "--worker")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_enqueue_inside_a_transaction_that_rolls_back_keeps_nothing(redis_down):
     """A task asked for inside a transaction waits for its commit (below): rolled back, it is neither sent
     nor kept. Committed with Redis down, it is kept."""
@@ -260,7 +260,7 @@ def test_an_enqueue_inside_a_transaction_that_rolls_back_keeps_nothing(redis_dow
     assert PendingTask.objects.get().args == [2]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_schedulers_at_once_send_each_row_once(redis_up):
     """Two rounds running side by side, as two scheduler processes would, over 30 rows in rounds of 4.
     PostgreSQL: each skips the rows the other has locked; SQLite: the second waits for the first's write
@@ -294,7 +294,7 @@ def test_two_schedulers_at_once_send_each_row_once(redis_up):
     assert not PendingTask.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL (SQLite locks the file)")
 def test_a_row_another_scheduler_holds_is_skipped_not_waited_for(redis_up):
     """Another scheduler holds the oldest row (mid-send): this round sends the next one and leaves it."""
@@ -334,7 +334,7 @@ def test_the_scheduler_sends_the_outbox_before_it_looks_for_lost_jobs(settings):
     assert dict(settings.SCHEDULED_JOBS)["operations.outbox.send_pending"] == 0  # every round
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_queued_inside_a_transaction_reaches_redis_only_after_the_commit(redis_up):
     """Wagtail queues its index updates from signal handlers inside the save's transaction: on RQ a worker
     waiting on Redis would take the job before the rows are committed and fail with DoesNotExist (seen in
