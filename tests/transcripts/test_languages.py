@@ -141,8 +141,13 @@ SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
 @pytest.mark.parametrize(
     "name, held",
     [
-        ("meeting_trn03.wav", False),  # real English, far from the studio: must not be held
-        ("stereo_two_voices.wav", False),
+        # Real English meetings, far from the studio (10 to 22% of the words uncertain): must not be held.
+        ("meeting_trn03.wav", False),
+        ("meeting_trn05.wav", False),
+        ("meeting_trn07.wav", False),
+        # Not stereo_two_voices.wav: two people speaking at once, one per channel, which tiny.en merges
+        # into 17 words; 6 of them uncertain on one machine's CPU (35%, held), fewer on another's (not held).
+        # Being held for a look is a fair answer to it, but not one a test can pin down.
         # English, then German that tiny.en turns into nothing; 60 s (German espeak speech is the fast check)
         pytest.param("multilingual.mp3", True, marks=pytest.mark.slow),
     ],
