@@ -127,16 +127,19 @@ def _published(page):
     return (date or datetime.min.replace(tzinfo=UTC), page.pk)
 
 
-def concepts_on_page(page) -> list[tuple]:
-    """``[(concept, first Moment or None), ...]``: the live concepts discussed on ``page`` (found in its
-    text or in the transcript it shows, or linked by hand), A to Z, each with the earliest moment it comes
-    up."""
+def concepts_on_page(page, transcript) -> list[tuple]:
+    """``[(concept, first Moment or None), ...]``: the live, public concepts discussed on ``page`` (found in
+    its text or in ``transcript``, the transcript it shows: ``Transcript.objects.shown_with(page.audio)``,
+    None when it shows none; or linked by hand), A to Z, each with the earliest moment it comes up. Three
+    plain queries: which concepts are live and public is asked once, of the few concepts found."""
     from .pages import ConceptPage, ManualMention
 
     first: dict[int, tuple] = {}
+    said = Q(segment__isnull=True)  # written in the page
+    if transcript is not None:
+        said |= Q(segment__transcript=transcript)
     rows = (
-        Mention.objects.filter(page=page, hidden=False, concept__live=True)
-        .said_in(Transcript.objects.current())
+        Mention.objects.filter(said, page=page, hidden=False)
         .order_by("concept_id", "start_ms", "pk")
         .values_list("concept_id", "start_ms", "quote")
     )

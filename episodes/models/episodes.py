@@ -17,6 +17,8 @@ from wagtail.models import Orderable, Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from pagecache.caching import remember
+
 from ..blocks import RelatedContentBlock
 from ..fields import MillisecondsField
 from ..licences import EPISODE_LICENCE_CHOICES, effective_licence
@@ -175,9 +177,18 @@ class EpisodePage(SeoMixin, Page):
 
     @cached_property
     def show(self):
-        """The show it belongs to, with its artwork (the episode's share image when it has none of its own):
-        one query per page instance (a page asks several times)."""
-        return ShowPage.objects.parent_of(self).select_related("artwork").first()
+        """The show it belongs to, with its artwork (the episode's share image when it has none of its own),
+        read once per page instance (a page asks several times). For a page in the tree it is remembered
+        beside the cached pages (``pagecache.caching.remember``), shared by all the show's episodes, until
+        the next full purge: a show, an image or a move purges every page (no rules of their own), so the
+        value never outlives the show it copies. With the page cache off it is read each time."""
+        if not self.path:  # a new page's preview, not in the tree yet
+            return None
+        parent_path = self._get_parent_path_from_path(self.path)
+        return remember(
+            f"show-at:{parent_path}",
+            lambda: ShowPage.objects.filter(path=parent_path).select_related("artwork").first(),
+        )
 
     def get_view_restrictions(self):
         """Wagtail's, evaluated once per page instance (the privacy check before serving and the embed

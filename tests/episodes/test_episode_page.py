@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from concepts.factories import ConceptIndexPageFactory, ConceptPageFactory
+from concepts.linking import link_transcript
 from concepts.models import Mention
 from episodes.factories import (
     AudioFileFactory,
@@ -367,6 +368,58 @@ def test_an_interview_with_audio_gets_the_same_player_and_transcript(client, hom
 
 
 # ------------------------------------------------------------------------------------------------ queries
+
+
+def test_the_show_is_read_once_for_all_its_episodes_and_follows_its_changes(
+    client, settings, show, audio, django_capture_on_commit_callbacks
+):
+    """With the page cache on, the show an episode page names (title, link, artwork, licence) is remembered
+    beside the cached pages, for all its episodes, until a change of the show retires it (a full purge).
+    Bad: a query for the show on every uncached episode page, or the old name after the show is renamed."""
+    settings.PAGE_CACHE_SECONDS = 300
+    first = EpisodePageFactory(parent=show, audio=audio)
+    second = EpisodePageFactory(parent=show)
+    caches["default"].clear()
+    assert soup(client.get(first.url)).select_one(".episode-header a").get_text() == show.title
+
+    with CaptureQueriesContext(connection) as queries:
+        page = soup(client.get(f"{second.url}?v=1"))  # another episode, not cached yet
+    assert page.select_one(".episode-header a").get_text() == show.title
+    assert not [query for query in queries.captured_queries if "episodes_showpage" in query["sql"]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        show.title = "Coproduction, renamed"
+        show.save_revision().publish()
+    page = soup(client.get(f"{second.url}?v=2"))
+    assert page.select_one(".episode-header a").get_text() == "Coproduction, renamed"
+    assert page.select_one(".subscribe") is not None
+
+
+def test_concepts_discussed_come_from_the_transcript_the_page_shows(
+    client, episode, audio, home_page, audio_dir, django_capture_on_commit_callbacks
+):
+    """Linking keeps the mentions of every finished transcript; an episode lists those of its text and of
+    the transcript it shows. Bad: after the episode's audio is replaced by another file, a concept said
+    only in the old file (still transcribed) listed with a moment into audio the page no longer plays."""
+    concept_index = ConceptIndexPageFactory(parent=home_page)
+    ConceptPageFactory(parent=concept_index, title="Patient activation")
+    ConceptPageFactory(parent=concept_index, title="Shared decision-making")
+    new_audio = AudioFileFactory(path=audio_dir / "tone.mp3")
+    for file, said in ((audio, "Patient activation starts here."), (new_audio, "Shared decision-making.")):
+        transcript = transcribe(file, 3)
+        transcript.segments.filter(index=1).update(text=said)
+        link_transcript(transcript.pk)  # as a finished transcription does
+
+    def discussed():
+        items = soup(client.get(episode.url)).select("section.concepts-discussed li")
+        return [(item.a.get_text(), item.find("time").get_text()) for item in items]
+
+    assert discussed() == [("Patient activation", "0:03")]
+    with django_capture_on_commit_callbacks(execute=True):  # linking runs for the new audio's transcript
+        episode.audio = new_audio
+        episode.save_revision().publish()
+    assert Mention.objects.filter(page=episode).count() == 2  # the old file's is kept, not shown
+    assert discussed() == [("Shared decision-making", "0:03")]
 
 
 def dress(episode, audio, *, lines: int, extras: int, concept_index) -> None:
