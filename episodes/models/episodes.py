@@ -267,7 +267,7 @@ class EpisodePage(SeoMixin, Page):
         context["artwork"] = self.artwork or (show.artwork if show else None)
         context["licence"] = effective_licence(self.licence, show.licence if show else "")
         context["people"] = self.credits
-        context["chapters"] = self.chapters.select_related("image")
+        context["chapters"] = self.chapters.all()  # the page lists times and titles, not their images
         context["soundbites"] = self.soundbites.all()
         return context
 
