@@ -184,7 +184,7 @@ class EpisodePage(SeoMixin, Page):
         value never outlives the show it copies. With the page cache off it is read each time."""
         if not self.path:  # a new page's preview, not in the tree yet
             return None
-        parent_path = self._get_parent_path_from_path(self.path)
+        parent_path = self.path[: -self.steplen]
         return remember(
             f"show-at:{parent_path}",
             lambda: ShowPage.objects.filter(path=parent_path).select_related("artwork").first(),
